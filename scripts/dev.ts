@@ -1,0 +1,88 @@
+// `npm run dev`: the embedded database, its WebSocket relay, migrations and the demo
+// catalog, the local embedder, and `wrangler dev`, in one process tree that Ctrl-C stops.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import { startLocalDatabase } from './local-db.ts'
+import { startLocalEmbeddings } from './local-embeddings.ts'
+import { applyMigrations } from './migrations.ts'
+import { seedFromFile } from './seed.ts'
+
+const root = new URL('..', import.meta.url).pathname
+const HOST = '127.0.0.1'
+const PORTS = { worker: 8787, postgres: 5435, relay: 5436, embeddings: 8790 }
+const started = Date.now()
+
+if (!existsSync(`${root}.dev.vars`)) {
+  await copyFile(`${root}.dev.vars.example`, `${root}.dev.vars`)
+  console.log('Created .dev.vars from .dev.vars.example')
+}
+const devVars = await readFile(`${root}.dev.vars`, 'utf8')
+const hasOpenAiKey = Boolean(process.env.OPENAI_API_KEY) || /^\s*OPENAI_API_KEY\s*=\s*\S/m.test(devVars)
+
+await mkdir(`${root}.data`, { recursive: true })
+const database = await startLocalDatabase({
+  dataDir: `${root}.data/pg`,
+  host: HOST,
+  pgPort: PORTS.postgres,
+  wsPort: PORTS.relay,
+})
+const migrations = await applyMigrations(database.databaseUrl)
+const seeded = await seedFromFile(database.databaseUrl)
+const embeddings = hasOpenAiKey ? undefined : await startLocalEmbeddings({ host: HOST, port: PORTS.embeddings })
+
+const vars = [
+  `DATABASE_URL:${database.databaseUrl}`,
+  `LOCAL_WS_PROXY:${database.wsProxy}`,
+  'APP_ENV:development',
+  ...(embeddings ? [`OPENAI_BASE_URL:${embeddings.url}`, 'OPENAI_API_KEY:local-embedder'] : []),
+]
+const wrangler = spawn(
+  `${root}node_modules/.bin/wrangler`,
+  [
+    'dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(PORTS.worker),
+    '--test-scheduled',
+    '--show-interactive-dev-session=false',
+    ...vars.flatMap((v) => ['--var', v]),
+  ],
+  { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+)
+
+let stopping = false
+async function stop(code = 0) {
+  if (stopping) return
+  stopping = true
+  console.log('\nStopping EchoForge Hub...')
+  wrangler.kill('SIGINT')
+  await embeddings?.stop()
+  await database.stop()
+  process.exit(code)
+}
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
+wrangler.on('exit', (code) => void stop(code ?? 0))
+
+const workerUrl = `http://${HOST}:${PORTS.worker}`
+for (let attempt = 0; attempt < 240 && !stopping; attempt++) {
+  try {
+    const res = await fetch(`${workerUrl}/health`)
+    if (res.ok) {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1)
+      console.log(`
+EchoForge Hub is running (ready in ${seconds}s)
+  app + API        ${workerUrl}   (health: ${workerUrl}/health)
+  cron triggers    ${workerUrl}/__scheduled?cron=*/15+*+*+*+*  (grace expiry), ?cron=0+*+*+*+* (trial expiry)
+  postgres         ${database.databaseUrl}   (PGlite + pgvector, data in .data/pg)
+  neon ws relay    ws://${database.wsProxy}
+  embeddings       ${embeddings ? `${embeddings.url} (local deterministic embedder, offline)` : 'OpenAI (OPENAI_API_KEY is set)'}
+  database         ${migrations} migrations applied; catalog: ${seeded.plans} plans, ${seeded.agent_types} agent types
+Press Ctrl-C to stop everything.`)
+      break
+    }
+  } catch {}
+  await new Promise((r) => setTimeout(r, 500))
+}

@@ -1,0 +1,98 @@
+// Embedded Postgres for development and tests: PGlite (with pgvector) served on the
+// Postgres wire protocol, plus the WebSocket-to-TCP relay the Neon driver needs locally.
+import { createServer, type Server } from 'node:http'
+import net from 'node:net'
+import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { createWebSocketStream, WebSocketServer } from 'ws'
+
+export interface LocalDatabase {
+  db: PGlite
+  databaseUrl: string
+  wsProxy: string
+  stop(): Promise<void>
+}
+
+export interface LocalDatabaseOptions {
+  /** Folder to keep data in between runs; in memory when omitted. */
+  dataDir?: string
+  host?: string
+  /** 0 picks a free port. */
+  pgPort?: number
+  wsPort?: number
+}
+
+export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
+  const host = options.host ?? '127.0.0.1'
+  const db = await PGlite.create({ dataDir: options.dataDir, extensions: { vector } })
+  await db.exec('CREATE EXTENSION IF NOT EXISTS vector')
+
+  const pgPort = options.pgPort === 0 || options.pgPort === undefined ? await freePort(host) : options.pgPort
+  const pgServer = new PGLiteSocketServer({ db, host, port: pgPort, maxConnections: 64 })
+  await pgServer.start()
+
+  const relay = await startWebSocketRelay(host, options.wsPort ?? 0)
+  return {
+    db,
+    databaseUrl: `postgres://postgres:postgres@${host}:${pgPort}/postgres`,
+    wsProxy: `${host}:${relay.port}`,
+    async stop() {
+      await relay.stop()
+      await pgServer.stop()
+      await db.close()
+    },
+  }
+}
+
+/** Relays each WebSocket (`/v1?address=host:port`) to a TCP connection, as Neon's proxy does. */
+export async function startWebSocketRelay(host: string, port: number) {
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(426).end('WebSocket relay for the local database')
+  })
+  const wss = new WebSocketServer({ server })
+  wss.on('connection', (ws, req) => {
+    const address = new URL(req.url ?? '/', 'http://relay').searchParams.get('address') ?? ''
+    const [targetHost, targetPort] = address.split(':')
+    if (!targetHost || !targetPort) {
+      ws.close(1008, 'address required')
+      return
+    }
+    const tcp = net.connect(Number(targetPort), targetHost)
+    const stream = createWebSocketStream(ws)
+    stream.pipe(tcp).pipe(stream)
+    const end = () => {
+      tcp.destroy()
+      stream.destroy()
+    }
+    tcp.on('error', end)
+    stream.on('error', end)
+    ws.on('close', end)
+  })
+  await new Promise<void>((resolve) => server.listen(port, host, resolve))
+  const address = server.address()
+  const boundPort = typeof address === 'object' && address ? address.port : port
+  return {
+    port: boundPort,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate()
+        wss.close()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, host, () => {
+      const address = srv.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}

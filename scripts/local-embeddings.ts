@@ -1,0 +1,100 @@
+// A local, deterministic, OpenAI-compatible `/v1/embeddings` endpoint for offline
+// development and tests. It is not a language model: it hashes words and word pairs
+// into a 1536-dimension vector, so texts that share words land close together.
+import { createHash } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+
+export const LOCAL_EMBEDDING_DIMENSIONS = 1536
+
+function bucket(feature: string, dimensions: number): [number, number] {
+  const digest = createHash('sha256').update(feature).digest()
+  return [digest.readUInt32LE(0) % dimensions, digest[4]! & 1 ? 1 : -1]
+}
+
+export function embedLocally(text: string, dimensions = LOCAL_EMBEDDING_DIMENSIONS): Float32Array {
+  const vector = new Float32Array(dimensions)
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  words.forEach((word, i) => {
+    const [index, sign] = bucket(`w:${word}`, dimensions)
+    vector[index]! += sign
+    if (i > 0) {
+      const [pairIndex, pairSign] = bucket(`p:${words[i - 1]} ${word}`, dimensions)
+      vector[pairIndex]! += pairSign * 0.5
+    }
+  })
+  if (words.length === 0) vector[0] = 1
+  let norm = 0
+  for (const v of vector) norm += v * v
+  norm = Math.sqrt(norm)
+  for (let i = 0; i < dimensions; i++) vector[i]! /= norm
+  return vector
+}
+
+export interface LocalEmbeddingsServer {
+  url: string
+  /** Requests received, for tests that count embedding calls. */
+  requests: Array<{ inputs: number }>
+  stop(): Promise<void>
+}
+
+export async function startLocalEmbeddings(
+  options: { host?: string; port?: number } = {},
+): Promise<LocalEmbeddingsServer> {
+  const host = options.host ?? '127.0.0.1'
+  const requests: Array<{ inputs: number }> = []
+  const server: Server = createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    }
+    if (req.method !== 'POST' || !req.url?.endsWith('/embeddings')) {
+      return send(404, { error: { message: 'Only POST /v1/embeddings is served here', type: 'invalid_request_error' } })
+    }
+    let raw = ''
+    for await (const chunk of req) raw += chunk
+    let body: { input?: unknown; model?: string; encoding_format?: string; dimensions?: number }
+    try {
+      body = JSON.parse(raw)
+    } catch {
+      return send(400, { error: { message: 'Body must be JSON', type: 'invalid_request_error' } })
+    }
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input
+    if (
+      !Array.isArray(inputs) ||
+      inputs.length === 0 ||
+      inputs.length > 2048 ||
+      inputs.some((i) => typeof i !== 'string')
+    ) {
+      return send(400, {
+        error: { message: "'input' must be a string or 1..2048 strings", type: 'invalid_request_error' },
+      })
+    }
+    requests.push({ inputs: inputs.length })
+    const dimensions = body.dimensions ?? LOCAL_EMBEDDING_DIMENSIONS
+    let tokens = 0
+    const data = (inputs as string[]).map((input, index) => {
+      tokens += Math.ceil(input.length / 4)
+      const vector = embedLocally(input, dimensions)
+      const embedding =
+        body.encoding_format === 'base64' ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector)
+      return { object: 'embedding', index, embedding }
+    })
+    send(200, {
+      object: 'list',
+      data,
+      model: body.model ?? 'local-deterministic',
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://${host}:${port}/v1`,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,36 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { handleError, handleNotFound } from './http/error-handler'
+import { init } from './http/middleware'
+import { health } from './routes/health'
+import type { HonoEnv } from './types'
+
+export const contentSecurityPolicy = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'", 'https://checkout.stripe.com', 'https://billing.stripe.com'],
+}
+
+export function newApp() {
+  const app = new Hono<HonoEnv>()
+  app.use(requestId({ headerName: 'X-Request-Id' }))
+  app.use(secureHeaders({ contentSecurityPolicy, referrerPolicy: 'strict-origin-when-cross-origin' }))
+  app.use(init())
+  app.onError(handleError)
+  app.notFound(handleNotFound)
+  return app
+}
+
+export function createApp() {
+  const app = newApp()
+  app.route('/', health)
+  return app
+}

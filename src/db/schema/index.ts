@@ -1,0 +1,5 @@
+export * from './agents'
+export * from './billing'
+export * from './customers'
+export * from './integrations'
+export * from './knowledge'

@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm'
+import { bigint, check, index, integer, pgTable, text, unique, uuid, vector } from 'drizzle-orm/pg-core'
+import { id, oneOf, timestamps, timestamptz } from './columns'
+import { customers } from './customers'
+
+export const EMBEDDING_DIMENSIONS = 1536
+
+export const knowledgeBases = pgTable(
+  'knowledge_bases',
+  {
+    id: id(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    ...timestamps(),
+  },
+  (t) => [index('knowledge_bases_customer_idx').on(t.customerId)],
+)
+
+export const DOCUMENT_SOURCE_TYPES = ['upload', 'text', 'url'] as const
+export const DOCUMENT_STATUSES = ['pending', 'processing', 'indexed', 'error'] as const
+
+export const knowledgeDocuments = pgTable(
+  'knowledge_documents',
+  {
+    id: id(),
+    knowledgeBaseId: uuid('knowledge_base_id')
+      .notNull()
+      .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    sourceType: text('source_type', { enum: DOCUMENT_SOURCE_TYPES }).notNull().default('upload'),
+    status: text('status', { enum: DOCUMENT_STATUSES }).notNull().default('pending'),
+    /** R2 object key, derived from customer, knowledge base and document ids. */
+    filePath: text('file_path'),
+    fileName: text('file_name'),
+    contentType: text('content_type'),
+    fileSize: bigint('file_size', { mode: 'number' }).notNull().default(0),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    errorMessage: text('error_message'),
+    processedAt: timestamptz('processed_at'),
+    ...timestamps(),
+  },
+  (t) => [
+    index('knowledge_documents_kb_status_idx').on(t.knowledgeBaseId, t.status),
+    index('knowledge_documents_customer_idx').on(t.customerId),
+    check('knowledge_documents_status_check', oneOf('status', DOCUMENT_STATUSES)),
+    check('knowledge_documents_source_type_check', oneOf('source_type', DOCUMENT_SOURCE_TYPES)),
+    check('knowledge_documents_file_size_check', sql`file_size >= 0`),
+  ],
+)
+
+export const documentChunks = pgTable(
+  'document_chunks',
+  {
+    id: id(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** Denormalised from the document so a search filters by knowledge base without a join. */
+    knowledgeBaseId: uuid('knowledge_base_id')
+      .notNull()
+      .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    chunkIndex: integer('chunk_index').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('document_chunks_document_chunk_unique').on(t.documentId, t.chunkIndex),
+    index('document_chunks_knowledge_base_idx').on(t.knowledgeBaseId),
+    index('document_chunks_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
+    check('document_chunks_token_count_check', sql`token_count >= 0`),
+  ],
+)

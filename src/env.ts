@@ -1,0 +1,68 @@
+import { z } from 'zod'
+
+const secretList = (minLength: number, what: string) =>
+  z
+    .string({ error: `${what} is not set` })
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().min(minLength, `each ${what} entry must be at least ${minLength} characters`))
+        .min(1, `${what} is empty`),
+    )
+
+const FERNET_KEY = /^[A-Za-z0-9_-]{43}=$/
+
+export const envSchema = z.object({
+  APP_ENV: z.enum(['development', 'test', 'production']).default('production'),
+  APP_ORIGIN: z.url().optional(),
+  DATABASE_URL: z
+    .string({ error: 'DATABASE_URL is not set' })
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
+  LOCAL_WS_PROXY: z.string().min(1).optional(),
+  HUB_SERVICE_SECRET: secretList(32, 'HUB_SERVICE_SECRET'),
+  ENCRYPTION_KEY: z
+    .string({ error: 'ENCRYPTION_KEY is not set' })
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z.string().regex(FERNET_KEY, 'each ENCRYPTION_KEY entry must be a Fernet key (urlsafe base64 of 32 bytes)'),
+        )
+        .min(1, 'ENCRYPTION_KEY is empty'),
+    ),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_API_BASE: z.url().optional(),
+})
+
+export type AppConfig = z.infer<typeof envSchema>
+
+const cache = new WeakMap<object, { ok: true; config: AppConfig } | { ok: false; message: string }>()
+
+/** Parses the Worker environment once per isolate and env object. */
+export function parseEnv(env: object): { ok: true; config: AppConfig } | { ok: false; message: string } {
+  const cached = cache.get(env)
+  if (cached) return cached
+  const parsed = envSchema.safeParse(env)
+  const result = parsed.success
+    ? ({ ok: true, config: parsed.data } as const)
+    : ({
+        ok: false,
+        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; '),
+      } as const)
+  cache.set(env, result)
+  return result
+}

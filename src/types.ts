@@ -1,0 +1,23 @@
+import type { Services } from './http/services'
+
+/** Worker bindings: the generated `Env` plus secrets, which the zod env schema validates. */
+export type Bindings = Env & {
+  DATABASE_URL?: string
+  LOCAL_WS_PROXY?: string
+  HUB_SERVICE_SECRET?: string
+  ENCRYPTION_KEY?: string
+  OPENAI_API_KEY?: string
+  OPENAI_BASE_URL?: string
+  STRIPE_SECRET_KEY?: string
+  STRIPE_WEBHOOK_SECRET?: string
+  STRIPE_API_BASE?: string
+  APP_ORIGIN?: string
+}
+
+export interface HonoEnv {
+  Bindings: Bindings
+  Variables: {
+    requestId: string
+    services: Services
+  }
+}
