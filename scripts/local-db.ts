@@ -1,11 +1,15 @@
 // Embedded Postgres for development and tests: PGlite (with pgvector) served on the
 // Postgres wire protocol, plus the WebSocket-to-TCP relay the Neon driver needs locally.
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
-import { createWebSocketStream, WebSocketServer } from 'ws'
+import type * as WS from 'ws'
+
+// Loaded through require so bundler-style resolvers (Vite, in test setup) pick ws's Node build.
+const { createWebSocketStream, WebSocketServer } = createRequire(import.meta.url)('ws') as typeof WS
 
 export interface LocalDatabase {
   db: PGlite

@@ -19,7 +19,7 @@ export async function seedCatalog(sql: Sql, catalog: Catalog) {
       await tx`
         INSERT INTO plans (slug, name, description, stripe_price_id, price_cents, billing_period, limits, is_active, sort_order)
         VALUES (${p.slug}, ${String(p.name)}, ${String(p.description ?? '')}, ${(p.stripe_price_id as string | null) ?? null},
-                ${Number(p.price_cents ?? 0)}, ${String(p.billing_period ?? 'monthly')}, ${tx.json(p.limits as object)},
+                ${Number(p.price_cents ?? 0)}, ${String(p.billing_period ?? 'monthly')}, ${tx.json(p.limits as never)},
                 ${p.is_active !== false}, ${Number(p.sort_order ?? 0)})
         ON CONFLICT (slug) DO UPDATE SET
           name = excluded.name, description = excluded.description, stripe_price_id = excluded.stripe_price_id,
@@ -33,7 +33,7 @@ export async function seedCatalog(sql: Sql, catalog: Catalog) {
       await tx`
         INSERT INTO agent_types (slug, name, description, system_prompt_template, onboarding_schema, is_active)
         VALUES (${t.slug}, ${String(t.name)}, ${String(t.description ?? '')}, ${String(t.system_prompt_template ?? '')},
-                ${tx.json(t.onboarding_schema as object)}, ${t.is_active !== false})
+                ${tx.json(t.onboarding_schema as never)}, ${t.is_active !== false})
         ON CONFLICT (slug) DO UPDATE SET
           name = excluded.name, description = excluded.description, system_prompt_template = excluded.system_prompt_template,
           onboarding_schema = excluded.onboarding_schema, is_active = excluded.is_active, updated_at = now()

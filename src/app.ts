@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
+import { createInternalApi } from './api/internal'
 import { handleError, handleNotFound } from './http/error-handler'
 import { init } from './http/middleware'
 import { health } from './routes/health'
@@ -32,5 +33,6 @@ export function newApp() {
 export function createApp() {
   const app = newApp()
   app.route('/', health)
+  app.route('/api/internal', createInternalApi())
   return app
 }

@@ -20,6 +20,7 @@ const FERNET_KEY = /^[A-Za-z0-9_-]{43}=$/
 export const envSchema = z.object({
   APP_ENV: z.enum(['development', 'test', 'production']).default('production'),
   APP_ORIGIN: z.url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   DATABASE_URL: z
     .string({ error: 'DATABASE_URL is not set' })
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),

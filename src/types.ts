@@ -12,6 +12,9 @@ export type Bindings = Env & {
   STRIPE_WEBHOOK_SECRET?: string
   STRIPE_API_BASE?: string
   APP_ORIGIN?: string
+  LOG_LEVEL?: string
+  /** Tests only: where the stand-in OAuth provider listens. */
+  OAUTH_TEST_PROVIDER_URL?: string
 }
 
 export interface HonoEnv {

@@ -15,7 +15,7 @@ export const init = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
     createLogger().error('bad environment', { problems: parsed.message })
     throw new AppError('BAD_ENVIRONMENT', `The server is misconfigured: ${parsed.message}`)
   }
-  const logger = createLogger({ request_id: c.get('requestId') })
+  const logger = createLogger({ request_id: c.get('requestId') }, parsed.config.LOG_LEVEL)
   const services = createServices(parsed.config, logger)
   c.set('services', services)
   const started = Date.now()

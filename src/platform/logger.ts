@@ -1,4 +1,5 @@
-type Level = 'debug' | 'info' | 'warn' | 'error'
+export type Level = 'debug' | 'info' | 'warn' | 'error'
+const RANK: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 type Fields = Record<string, unknown>
 
 const SECRET_KEY = /secret|token|password|passwd|authorization|cookie|signature|api[-_]?key|encryption|credential/i
@@ -45,8 +46,9 @@ export interface Logger {
 }
 
 /** Structured JSON logs, one line each, with secrets redacted. */
-export function createLogger(base: Fields = {}): Logger {
+export function createLogger(base: Fields = {}, minLevel: Level | 'silent' = 'info'): Logger {
   const write = (level: Level, message: string, fields?: Fields) => {
+    if (RANK[level] < RANK[minLevel]) return
     const line = JSON.stringify(
       redact({ level, time: new Date().toISOString(), message, ...base, ...fields }) as Fields,
     )
@@ -59,6 +61,6 @@ export function createLogger(base: Fields = {}): Logger {
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger({ ...base, ...fields }),
+    child: (fields) => createLogger({ ...base, ...fields }, minLevel),
   }
 }

@@ -1,0 +1,31 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { TestServices } from './test-services.ts'
+
+/** Starts `scripts/test-services.ts` in a child Node process and waits for its addresses. */
+export async function spawnTestServices(): Promise<{
+  services: TestServices
+  child: ChildProcess
+  stop(): Promise<void>
+}> {
+  const script = new URL('./test-services.ts', import.meta.url).pathname
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout! })
+  const services = await new Promise<TestServices>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`test services exited early (code ${code})`)))
+    lines.on('line', (line) => {
+      if (!line.startsWith('{"ready"')) return
+      resolve((JSON.parse(line) as { ready: TestServices }).ready)
+    })
+  })
+  return {
+    services,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}

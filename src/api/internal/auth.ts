@@ -1,0 +1,37 @@
+import type { MiddlewareHandler } from 'hono'
+import { AppError } from '../../errors'
+import { timingSafeEqualStrings } from '../../platform/crypto'
+import type { HonoEnv } from '../../types'
+
+/**
+ * `Authorization: Bearer <secret>` against every configured service secret (rotation),
+ * compared in constant time: every candidate is checked, digests not raw strings.
+ */
+export async function isServiceSecret(presented: string, secrets: readonly string[]): Promise<boolean> {
+  const results = await Promise.all(secrets.map((secret) => timingSafeEqualStrings(presented, secret)))
+  return results.includes(true)
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')
+  return match?.[1] ?? null
+}
+
+/** Every internal API route: the caller is the agent runtime. */
+export const serviceAuth = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
+  const token = bearerToken(c.req.header('Authorization'))
+  if (!token) throw new AppError('UNAUTHORIZED', 'Missing service credentials: send Authorization: Bearer <secret>')
+  if (!(await isServiceSecret(token, c.var.services.config.HUB_SERVICE_SECRET))) {
+    throw new AppError('UNAUTHORIZED', 'Invalid service credentials')
+  }
+  await next()
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The `X-Agent-Instance-ID` of an agent-scoped call, validated for shape (not yet for existence). */
+export function agentIdHeader(value: string | undefined): string {
+  if (!value) throw new AppError('UNAUTHORIZED', 'Missing X-Agent-Instance-ID header')
+  if (!UUID.test(value)) throw new AppError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
+  return value.toLowerCase()
+}

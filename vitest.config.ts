@@ -1,0 +1,38 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+export const TEST_SECRETS = {
+  HUB_SERVICE_SECRET: 'test-service-secret-0123456789abcdef,test-rotated-secret-0123456789abcdef',
+  ENCRYPTION_KEY: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+  STRIPE_SECRET_KEY: 'sk_test_fake',
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_fake',
+  OPENAI_API_KEY: 'sk-test-fake',
+}
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          ...TEST_SECRETS,
+          APP_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          APP_ORIGIN: 'http://localhost',
+          DATABASE_URL: inject('databaseUrl'),
+          LOCAL_WS_PROXY: inject('wsProxy'),
+          OPENAI_BASE_URL: inject('embeddingsUrl'),
+          STRIPE_API_BASE: inject('stripeApiBase'),
+          OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**', 'test/node/**'],
+    globalSetup: ['./test/node/global-setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+})
