@@ -1,4 +1,6 @@
+import { eq, getTableColumns } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
+import { agentInstances } from '../../db/schema'
 import { AppError } from '../../errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import type { HonoEnv } from '../../types'
@@ -34,4 +36,30 @@ export function agentIdHeader(value: string | undefined): string {
   if (!value) throw new AppError('UNAUTHORIZED', 'Missing X-Agent-Instance-ID header')
   if (!UUID.test(value)) throw new AppError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
   return value.toLowerCase()
+}
+
+/** The agent an agent-scoped call acts for (never its API key hash). */
+export type AuthenticatedAgent = Omit<typeof agentInstances.$inferSelect, 'apiKeyHash'>
+
+export interface AgentScopedEnv extends HonoEnv {
+  Variables: HonoEnv['Variables'] & { agent: AuthenticatedAgent }
+}
+
+const { apiKeyHash: _hash, ...agentColumns } = getTableColumns(agentInstances)
+
+/**
+ * Agent-scoped routes: loads the agent named in `X-Agent-Instance-ID` (one statement) and sets
+ * it as `c.var.agent`. Missing, malformed or unknown → 401; inactive → 403. Runs after `serviceAuth`.
+ */
+export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next) => {
+  const agentId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
+  const [agent] = await c.var.services.database.db
+    .select(agentColumns)
+    .from(agentInstances)
+    .where(eq(agentInstances.id, agentId))
+    .limit(1)
+  if (!agent) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+  if (!agent.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+  c.set('agent', agent)
+  await next()
 }
