@@ -9,7 +9,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type * as WS from 'ws'
 
 // Loaded through require so bundler-style resolvers (Vite, in test setup) pick ws's Node build.
-const { createWebSocketStream, WebSocketServer } = createRequire(import.meta.url)('ws') as typeof WS
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof WS
 
 export interface LocalDatabase {
   db: PGlite
@@ -33,7 +33,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector')
 
   const pgPort = options.pgPort === 0 || options.pgPort === undefined ? await freePort(host) : options.pgPort
-  const pgServer = new PGLiteSocketServer({ db, host, port: pgPort, maxConnections: 64 })
+  const pgServer = new PGLiteSocketServer({ db, host, port: pgPort, maxConnections: 256, idleTimeout: 120_000 })
   await pgServer.start()
 
   const relay = await startWebSocketRelay(host, options.wsPort ?? 0)
@@ -63,15 +63,22 @@ export async function startWebSocketRelay(host: string, port: number) {
       return
     }
     const tcp = net.connect(Number(targetPort), targetHost)
-    const stream = createWebSocketStream(ws)
-    stream.pipe(tcp).pipe(stream)
+    tcp.setNoDelay(true)
     const end = () => {
       tcp.destroy()
-      stream.destroy()
+      ws.terminate()
     }
+    ws.on('message', (data: Buffer) => {
+      tcp.write(data)
+      // A client that sends Terminate is done. Workers do not always finish the WebSocket
+      // close handshake, so close both sides now instead of holding a database connection open.
+      if (endsWithTerminate(data)) tcp.end()
+    })
+    tcp.on('data', (data) => ws.send(data))
+    tcp.on('close', end)
     tcp.on('error', end)
-    stream.on('error', end)
     ws.on('close', end)
+    ws.on('error', end)
   })
   await new Promise<void>((resolve) => server.listen(port, host, resolve))
   const address = server.address()
@@ -86,6 +93,12 @@ export async function startWebSocketRelay(host: string, port: number) {
         server.closeAllConnections()
       }),
   }
+}
+
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4])
+
+function endsWithTerminate(data: Buffer): boolean {
+  return data.length >= 5 && data.subarray(data.length - 5).equals(TERMINATE)
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {

@@ -26,7 +26,12 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]'
   if (typeof value === 'string') return redactString(value)
   if (value instanceof Error) {
-    return { name: value.name, message: redactString(value.message), stack: value.stack && redactString(value.stack) }
+    return {
+      name: value.name,
+      message: redactString(value.message),
+      stack: value.stack && redactString(value.stack),
+      ...(value.cause === undefined ? {} : { cause: redact(value.cause, depth + 1) }),
+    }
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))
   if (value && typeof value === 'object') {

@@ -1,0 +1,155 @@
+// `npm run bench`: starts the backing services (in-memory PGlite + pgvector, local
+// embedder, stand-ins) and `wrangler dev` on them, then measures every HTTP scenario side
+// by side with `/health` in the same run, runs the custom benchmarks, and reports the
+// deployable bundle size from `wrangler deploy --dry-run`.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+import autocannon from 'autocannon'
+import postgres from 'postgres'
+import { freePort } from '../scripts/local-db.ts'
+import { spawnTestServices } from '../scripts/spawn-services.ts'
+import { customBenchmarks, httpScenarios } from './scenarios.ts'
+import type { BenchContext, HttpRequestSpec } from './types.ts'
+
+const root = new URL('..', import.meta.url).pathname
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 8)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const only = process.env.BENCH_ONLY?.split(',')
+const SERVICE_SECRET = 'bench-service-secret-0123456789abcdefgh'
+
+interface HttpResult {
+  name: string
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  units?: { perSecond: number; name: string }
+}
+
+async function startWorker(vars: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort()
+  const child = spawn(
+    `${root}node_modules/.bin/wrangler`,
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--show-interactive-dev-session=false',
+      '--persist-to',
+      `${root}.wrangler/bench-state`,
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  )
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { url, child }
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  child.kill()
+  throw new Error('wrangler dev did not become healthy')
+}
+
+async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Promise<HttpResult> {
+  const makeBody = typeof spec.body === 'function' ? spec.body : undefined
+  const result = await autocannon({
+    url: baseUrl,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: spec.method ?? 'GET',
+        path: spec.path,
+        headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+        body: typeof spec.body === 'string' ? spec.body : undefined,
+        ...(makeBody ? { setupRequest: (req: object) => ({ ...req, body: makeBody() }) } : {}),
+      },
+    ],
+  })
+  const rps = result.requests.average
+  return {
+    name,
+    rps,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    units: spec.unitsPerRequest ? { perSecond: rps * spec.unitsPerRequest, name: spec.unitName ?? 'units' } : undefined,
+  }
+}
+
+async function bundleSize(): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(
+    `${root}node_modules/.bin/wrangler`,
+    ['deploy', '--dry-run', '--outdir', `${root}.wrangler/dry-run`],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  )
+  return /Total Upload: ([^\n]+)/.exec(stdout + stderr)?.[1]?.trim() ?? 'unknown'
+}
+
+const { services, stop } = await spawnTestServices()
+const worker = await startWorker({
+  DATABASE_URL: services.databaseUrl,
+  LOCAL_WS_PROXY: services.wsProxy,
+  OPENAI_BASE_URL: services.embeddingsUrl,
+  OPENAI_API_KEY: 'local-embedder',
+  STRIPE_API_BASE: services.stripeApiBase,
+  HUB_SERVICE_SECRET: SERVICE_SECRET,
+  ENCRYPTION_KEY: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+  STRIPE_SECRET_KEY: 'sk_test_bench',
+  STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+  APP_ENV: 'production',
+  LOG_LEVEL: 'error',
+  APP_ORIGIN: 'http://127.0.0.1',
+})
+const sql = postgres(services.databaseUrl, { max: 4, onnotice: () => {} })
+const ctx: BenchContext = {
+  baseUrl: worker.url,
+  databaseUrl: services.databaseUrl,
+  sql,
+  serviceSecret: SERVICE_SECRET,
+  embeddingsUrl: services.embeddingsUrl,
+}
+
+try {
+  console.log(`EchoForge Hub benchmarks: wrangler dev + local PGlite, ${CONNECTIONS} connections, ${DURATION_S}s each`)
+  console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
+
+  const results: HttpResult[] = []
+  results.push(await measure('/health', worker.url, { path: '/health' }))
+  for (const scenario of httpScenarios) {
+    if (only && !only.some((o) => scenario.name.includes(o))) continue
+    results.push(await measure(scenario.name, worker.url, await scenario.setup(ctx)))
+  }
+  const health = results[0]!
+  console.log('HTTP (autocannon)')
+  console.table(
+    results.map((r) => ({
+      endpoint: r.name,
+      'req/s': Math.round(r.rps),
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      'vs /health': `${(r.rps / health.rps).toFixed(2)}x`,
+      'errors+non2xx': r.errors + r.non2xx,
+      throughput: r.units ? `${Math.round(r.units.perSecond)} ${r.units.name}/s` : '',
+    })),
+  )
+
+  for (const bench of customBenchmarks) {
+    if (only && !only.some((o) => bench.name.includes(o))) continue
+    console.log(`\n${bench.name}`)
+    console.table(await bench.run(ctx))
+  }
+
+  console.log(`\nBundle (wrangler deploy --dry-run): ${await bundleSize()}`)
+} finally {
+  await sql.end()
+  worker.child.kill('SIGINT')
+  await stop()
+}
+process.exit(0)
