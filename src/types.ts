@@ -1,3 +1,4 @@
+import type { Customer, CustomerSession } from './customers/sessions'
 import type { Services } from './http/services'
 
 /** Worker bindings: the generated `Env` plus secrets, which the zod env schema validates. */
@@ -22,5 +23,8 @@ export interface HonoEnv {
   Variables: {
     requestId: string
     services: Services
+    /** Set by `requireCustomer()` (src/web/session.ts) on customer pages. */
+    customer?: Customer
+    session?: CustomerSession
   }
 }
