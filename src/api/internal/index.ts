@@ -1,5 +1,6 @@
 import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
+import { registerIntegrationRoutes } from './routes/integrations'
 
 /** The agent runtime's API, mounted at `/api/internal`. Routes register themselves here. */
 export function createInternalApi() {
@@ -10,5 +11,6 @@ export function createInternalApi() {
   })
   api.use('*', serviceAuth())
   // registerX(api) calls for each route go here.
+  registerIntegrationRoutes(api)
   return api
 }
