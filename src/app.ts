@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { createInternalApi } from './api/internal'
+import { billingWebhook } from './billing/webhook-route'
 import { handleError, handleNotFound } from './http/error-handler'
 import { init } from './http/middleware'
 import { health } from './routes/health'
@@ -34,5 +35,6 @@ export function createApp() {
   const app = newApp()
   app.route('/', health)
   app.route('/api/internal', createInternalApi())
+  app.route('/', billingWebhook)
   return app
 }

@@ -1,0 +1,139 @@
+import { eq } from 'drizzle-orm'
+import type Stripe from 'stripe'
+import { ZodError } from 'zod'
+import type { Database, Executor } from '../../db/client'
+import { stripeEvents } from '../../db/schema'
+import { AppError } from '../../errors'
+import { enterGracePeriod } from '../rules/grace-period'
+import {
+  invoiceSubscriptionId,
+  objectId,
+  parseCheckoutSession,
+  parseSubscription,
+  type SubscriptionSnapshot,
+} from './objects'
+import { creditExtraBalance, restoreGoodStanding } from './standing'
+import { applySubscriptionSnapshot, markCanceled, markPastDue, resolveCustomer } from './subscription-state'
+
+export type EventOutcome = 'processed' | 'ignored' | 'duplicate'
+type Effect = (tx: Executor) => Promise<'processed' | 'ignored'>
+
+export interface EventDeps {
+  db: Database
+  /** Built only when an event needs to read from Stripe. */
+  stripe: () => Stripe
+}
+
+export const TOP_UP_KIND = 'top_up'
+
+/**
+ * Applies a verified event exactly once. Anything read from Stripe is read first; then the event id
+ * is recorded in the same transaction as its effect, so concurrent deliveries of one event have one
+ * effect and a failure leaves neither the effect nor the record (Stripe retries).
+ */
+export async function processStripeEvent(deps: EventDeps, event: Stripe.Event): Promise<EventOutcome> {
+  if (await deps.db.query.stripeEvents.findFirst({ where: eq(stripeEvents.id, event.id), columns: { id: true } })) {
+    return 'duplicate'
+  }
+  const stateAt = new Date(event.created * 1000)
+  let effect: Effect | undefined
+  try {
+    effect = await effectOf(deps, event, stateAt)
+  } catch (error) {
+    if (error instanceof ZodError) throw unexpectedShape(event, error)
+    throw error
+  }
+  return deps.db.transaction(async (tx) => {
+    const recorded = await tx
+      .insert(stripeEvents)
+      .values({ id: event.id, type: event.type, status: 'processed', stripeCreatedAt: stateAt })
+      .onConflictDoNothing()
+      .returning({ id: stripeEvents.id })
+    if (recorded.length === 0) return 'duplicate'
+    const outcome = effect ? await effect(tx) : 'ignored'
+    if (outcome === 'ignored')
+      await tx.update(stripeEvents).set({ status: 'ignored' }).where(eq(stripeEvents.id, event.id))
+    return outcome
+  })
+}
+
+function unexpectedShape(event: Stripe.Event, error: ZodError) {
+  const where = error.issues.map((i) => i.path.join('.')).join(', ')
+  return new AppError('UNPROCESSABLE_ENTITY', `Event ${event.id} (${event.type}) has an unexpected shape at: ${where}`)
+}
+
+async function effectOf(deps: EventDeps, event: Stripe.Event, stateAt: Date): Promise<Effect | undefined> {
+  const object: unknown = event.data.object
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded':
+      return checkoutEffect(deps, object, stateAt)
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated': {
+      const snapshot = parseSubscription(object)
+      return (tx) => applySubscriptionSnapshot(tx, snapshot, stateAt)
+    }
+    case 'customer.subscription.deleted': {
+      const id = objectId(object)
+      return (tx) => markCanceled(tx, id, stateAt)
+    }
+    case 'invoice.paid':
+      return invoicePaidEffect(deps, object, stateAt)
+    case 'invoice.payment_failed': {
+      const subscriptionId = invoiceSubscriptionId(object)
+      if (!subscriptionId) return undefined
+      return (tx) => paymentFailed(tx, subscriptionId, stateAt)
+    }
+    default:
+      return undefined
+  }
+}
+
+async function checkoutEffect(deps: EventDeps, object: unknown, stateAt: Date): Promise<Effect | undefined> {
+  const session = parseCheckoutSession(object)
+  if (session.mode === 'subscription' && session.subscription) {
+    const snapshot = parseSubscription(await deps.stripe().subscriptions.retrieve(session.subscription))
+    return (tx) => applySubscriptionSnapshot(tx, snapshot, stateAt, session.customerId)
+  }
+  const isPaidTopUp =
+    session.mode === 'payment' && session.metadata?.kind === TOP_UP_KIND && session.payment_status === 'paid'
+  if (!isPaidTopUp || !session.amount_total || session.amount_total <= 0) return undefined
+  const amount = session.amount_total
+  return async (tx) => {
+    const customer = await resolveCustomer(tx, session.customerId, session.customer ?? undefined)
+    if (!customer) return 'ignored'
+    await creditExtraBalance(tx, customer.id, amount)
+    return 'processed'
+  }
+}
+
+async function invoicePaidEffect(deps: EventDeps, object: unknown, stateAt: Date): Promise<Effect | undefined> {
+  const subscriptionId = invoiceSubscriptionId(object)
+  if (!subscriptionId) return undefined
+  // The invoice says little about the new period; the subscription as it is now says it all.
+  const current: SubscriptionSnapshot = parseSubscription(await deps.stripe().subscriptions.retrieve(subscriptionId))
+  return async (tx) => {
+    const outcome = await applySubscriptionSnapshot(tx, current, stateAt)
+    if (outcome === 'ignored') return outcome
+    if (current.status === 'active' || current.status === 'trialing') {
+      const row = await tx.query.subscriptions.findFirst({
+        where: (s, { eq }) => eq(s.stripeSubscriptionId, subscriptionId),
+        columns: { customerId: true },
+      })
+      if (row) await restoreGoodStanding(tx, row.customerId)
+    }
+    return 'processed'
+  }
+}
+
+async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date): Promise<'processed' | 'ignored'> {
+  const row = await markPastDue(tx, subscriptionId, stateAt)
+  if (!row) return 'ignored'
+  if (row.status !== 'past_due' && row.status !== 'unpaid') return 'processed'
+  const customer = await tx.query.customers.findFirst({
+    where: (c, { eq }) => eq(c.id, row.customerId),
+    columns: { gracePeriodEndsAt: true },
+  })
+  if (customer && !customer.gracePeriodEndsAt) await enterGracePeriod(tx, row.customerId)
+  return 'processed'
+}

@@ -1,0 +1,38 @@
+import Stripe from 'stripe'
+import { AppError } from '../../errors'
+
+export const SIGNATURE_TOLERANCE_SECONDS = 300
+
+/**
+ * Verifies the `Stripe-Signature` header on the raw body against every configured secret
+ * (several during a rotation) and returns the event. Anything else is a 400, never an effect.
+ */
+export async function verifyStripeEvent(rawBody: string, signature: string | undefined, secrets: readonly string[]) {
+  if (!signature) throw new AppError('BAD_REQUEST', 'Missing Stripe-Signature header.')
+  if (secrets.length === 0) throw new AppError('SERVICE_UNAVAILABLE', 'Stripe webhooks are not configured.')
+  const cryptoProvider = Stripe.createSubtleCryptoProvider()
+  for (const secret of secrets) {
+    try {
+      return await Stripe.webhooks.constructEventAsync(
+        rawBody,
+        signature,
+        secret,
+        SIGNATURE_TOLERANCE_SECONDS,
+        cryptoProvider,
+      )
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
+        throw new AppError('BAD_REQUEST', 'The webhook body is not a Stripe event.')
+      }
+    }
+  }
+  throw new AppError('BAD_REQUEST', 'Invalid Stripe signature.')
+}
+
+/** `STRIPE_WEBHOOK_SECRET` may list several comma-separated secrets while one is being rotated. */
+export function webhookSecrets(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}

@@ -1,0 +1,20 @@
+import { Hono } from 'hono'
+import type { HonoEnv } from '../types'
+import { createStripe } from './stripe/client'
+import { processStripeEvent } from './stripe/events'
+import { verifyStripeEvent, webhookSecrets } from './stripe/verify'
+
+/** Stripe's webhook endpoint: JSON answers, no session or CSRF (the signature is the authentication). */
+export const billingWebhook = new Hono<HonoEnv>()
+
+billingWebhook.on('POST', ['/billing/webhook/', '/billing/webhook'], async (c) => {
+  const { config, logger, database } = c.var.services
+  const event = await verifyStripeEvent(
+    await c.req.text(),
+    c.req.header('Stripe-Signature'),
+    webhookSecrets(config.STRIPE_WEBHOOK_SECRET),
+  )
+  const outcome = await processStripeEvent({ db: database.db, stripe: () => createStripe(config) }, event)
+  logger.info('stripe event', { stripe_event: event.id, stripe_event_type: event.type, outcome })
+  return c.json({ received: true, outcome })
+})
