@@ -13,7 +13,10 @@ billingWebhook.on('POST', ['/billing/webhook/', '/billing/webhook'], async (c) =
     await c.req.text(),
     c.req.header('Stripe-Signature'),
     webhookSecrets(config.STRIPE_WEBHOOK_SECRET),
-  )
+  ).catch((error: unknown) => {
+    logger.warn('stripe webhook rejected', { reason: error instanceof Error ? error.message : 'unknown' })
+    throw error
+  })
   const outcome = await processStripeEvent({ db: database.db, stripe: () => createStripe(config) }, event)
   logger.info('stripe event', { stripe_event: event.id, stripe_event_type: event.type, outcome })
   return c.json({ received: true, outcome })
