@@ -47,6 +47,10 @@ export const envSchema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_BASE: z.url().optional(),
+  /** Transactional email over HTTP (Resend-compatible `POST {from,to,subject,text}`); the outbox alone without it. */
+  EMAIL_API_URL: z.url().optional(),
+  EMAIL_API_KEY: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).optional(),
 })
 
 export type AppConfig = z.infer<typeof envSchema>

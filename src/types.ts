@@ -12,6 +12,9 @@ export type Bindings = Env & {
   STRIPE_SECRET_KEY?: string
   STRIPE_WEBHOOK_SECRET?: string
   STRIPE_API_BASE?: string
+  EMAIL_API_URL?: string
+  EMAIL_API_KEY?: string
+  EMAIL_FROM?: string
   APP_ORIGIN?: string
   LOG_LEVEL?: string
   /** Tests only: where the stand-in OAuth provider listens. */
