@@ -1,4 +1,4 @@
-import { eq, getTableColumns } from 'drizzle-orm'
+import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
 import { agentInstances } from '../../db/schema'
 import { AppError } from '../../errors'
@@ -62,4 +62,34 @@ export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next
   if (!agent.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
   c.set('agent', agent)
   await next()
+}
+
+/**
+ * Folds the `X-Agent-Instance-ID` check into a route's own statement: always one row, with
+ * `caller_active` (null when the header's agent does not exist) and the target query's columns
+ * (all null when the path's agent does not exist). The whole request stays one round trip.
+ */
+export function withCallerCheck(callerId: string | null, target: SQL) {
+  return sql`
+    SELECT h.caller_active, t.*
+    FROM (SELECT (SELECT is_active FROM agent_instances WHERE id = ${callerId}::uuid) AS caller_active) h
+    LEFT JOIN LATERAL (${target}) t ON true`
+}
+
+/**
+ * The rules of an agent-scoped route whose path names an agent, applied to a {@link withCallerCheck} row:
+ * unknown header agent → 401, inactive → 403; unknown path agent → 404; a different agent → 403.
+ */
+export function assertCallerMayAct(row: Record<string, unknown>, callerId: string | null) {
+  if (callerId !== null) {
+    if (row.caller_active === null || row.caller_active === undefined) {
+      throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+    }
+    if (row.caller_active !== true) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+  }
+  if (row.agent_id === null || row.agent_id === undefined) throw new AppError('NOT_FOUND', 'Agent not found')
+  if (callerId !== null && String(row.agent_id).toLowerCase() !== callerId) {
+    throw new AppError('FORBIDDEN', 'X-Agent-Instance-ID does not match the agent in the path')
+  }
+  if (row.agent_is_active !== true) throw new AppError('FORBIDDEN', 'The agent is inactive')
 }

@@ -1,16 +1,26 @@
 import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
-import { registerIntegrationRoutes } from './routes/integrations'
+import { registerCanRespond } from './routes/can-respond'
+import { registerConfig } from './routes/config'
+import { registerUsageBatch } from './routes/usage-batch'
+import { registerValidateKey } from './routes/validate-key'
 
 /** The agent runtime's API, mounted at `/api/internal`. Routes register themselves here. */
 export function createInternalApi() {
   const api = newInternalApp()
+  api.openAPIRegistry.registerComponent('securitySchemes', 'serviceSecret', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of the secrets in HUB_SERVICE_SECRET',
+  })
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'EchoForge Hub internal API', version: '1.0.0' },
   })
   api.use('*', serviceAuth())
-  // registerX(api) calls for each route go here.
-  registerIntegrationRoutes(api)
+  registerValidateKey(api)
+  registerConfig(api)
+  registerCanRespond(api)
+  registerUsageBatch(api)
   return api
 }

@@ -1,0 +1,45 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { canRespondFromRow, canRespondSql } from '../../../billing/rules/can-respond'
+import type { HonoEnv } from '../../../types'
+import { agentIdHeader, assertCallerMayAct, withCallerCheck } from '../auth'
+import {
+  agentHeader,
+  agentIdParams,
+  canRespondSchema,
+  errorResponses,
+  notFoundResponse,
+  serviceSecurity,
+} from './schemas'
+
+export const canRespondRoute = createRoute({
+  method: 'get',
+  path: '/billing/can-respond/{agent_id}',
+  summary: 'May the agent respond now (subscription, trial, plan limits, extra balance, grace period)',
+  security: serviceSecurity,
+  request: { params: agentIdParams, headers: agentHeader(false) },
+  responses: {
+    200: {
+      description: 'The answer, with the reason and what is left of each limit',
+      content: {
+        'application/json': {
+          schema: canRespondSchema.extend({ agent_id: z.string(), customer_id: z.string() }),
+        },
+      },
+    },
+    ...errorResponses,
+    ...notFoundResponse,
+  },
+})
+
+export function registerCanRespond(api: OpenAPIHono<HonoEnv>) {
+  api.openapi(canRespondRoute, async (c) => {
+    const header = c.req.header('X-Agent-Instance-ID')
+    const callerId = header === undefined ? null : agentIdHeader(header)
+    const { agent_id } = c.req.valid('param')
+    const { rows } = await c.var.services.database.db.execute(withCallerCheck(callerId, canRespondSql(agent_id)))
+    const row = rows[0] ?? {}
+    assertCallerMayAct(row, callerId)
+    const { agent_is_active: _active, ...answer } = canRespondFromRow(row)
+    return c.json(answer, 200)
+  })
+}

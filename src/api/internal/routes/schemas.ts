@@ -1,0 +1,65 @@
+import { z } from '@hono/zod-openapi'
+import { errorEnvelopeSchema } from '../../../errors'
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
+export const agentIdParams = z.object({
+  agent_id: z
+    .string()
+    .regex(new RegExp(UUID_PATTERN), 'agent_id must be a UUID')
+    .openapi({ param: { name: 'agent_id', in: 'path' }, example: '3f1c2a4e-8d7b-4c1e-9a2f-5b6d7e8f9a0b' }),
+})
+
+export const agentHeader = (required: boolean) =>
+  z.object({
+    'x-agent-instance-id': z
+      .string()
+      .optional()
+      .openapi({
+        param: { name: 'X-Agent-Instance-ID', in: 'header', required },
+        description: required
+          ? 'The agent the runtime acts for; must be the agent in the path.'
+          : 'Optional; when sent it must be the agent in the path.',
+      }),
+  })
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorEnvelopeSchema } },
+})
+
+export const errorResponses = {
+  400: errorResponse('The request is not valid'),
+  401: errorResponse('Missing or wrong service secret, or an unknown agent in X-Agent-Instance-ID'),
+  403: errorResponse('The agent is inactive, or not the agent in the path'),
+} as const
+
+export const notFoundResponse = { 404: errorResponse('No such agent') } as const
+
+export const serviceSecurity = [{ serviceSecret: [] }]
+
+const metricMap = z.object({ messages: z.number().optional(), tokens: z.number().optional() })
+
+export const canRespondSchema = z
+  .object({
+    allowed: z.boolean(),
+    in_grace_period: z.boolean(),
+    reason: z.string().nullable(),
+    grace_period_ends_at: z.string().nullable(),
+    usage_remaining: metricMap,
+    usage: z.object({
+      messages: z.number(),
+      tokens: z.number(),
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+    }),
+    limits: metricMap,
+    over_limit: z.array(z.enum(['messages', 'tokens'])),
+    extra_balance_cents: z.number(),
+    subscription_status: z.string().nullable(),
+    plan: z.string().nullable(),
+    period_start: z.string().nullable(),
+    period_end: z.string().nullable(),
+    trial_ends_at: z.string().nullable(),
+  })
+  .openapi('CanRespond')

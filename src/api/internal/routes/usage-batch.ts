@@ -1,0 +1,76 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { toJSONSchema } from 'zod'
+import { ingestUsageBatch } from '../../../billing/rules/usage-ingest'
+import { MAX_REPORTS_PER_BATCH, REJECTION_REASONS, usageReportSchema } from '../../../billing/rules/usage-report'
+import { AppError, errorEnvelopeSchema } from '../../../errors'
+import type { HonoEnv } from '../../../types'
+import { errorResponses, serviceSecurity } from './schemas'
+
+/** Far above 1,000 reports of any sensible size; a larger body is refused before it is parsed. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024
+
+const usageReportJsonSchema = toJSONSchema(usageReportSchema, { target: 'draft-2020-12', io: 'input' })
+
+/**
+ * Reports are validated one by one in the domain (a bad report must not sink the batch), so the body
+ * schema only checks the envelope; the documented item type is the report schema.
+ */
+const batchBody = z.object({
+  reports: z
+    .array(z.unknown())
+    .openapi({ type: 'array', items: usageReportJsonSchema as never, maxItems: MAX_REPORTS_PER_BATCH }),
+})
+
+export const usageBatchResultSchema = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    errors: z.array(
+      z.object({
+        index: z.number().int(),
+        request_id: z.string().nullable(),
+        reason: z.enum(REJECTION_REASONS),
+        message: z.string(),
+      }),
+    ),
+  })
+  .openapi('UsageBatchResult')
+
+export const usageBatchRoute = createRoute({
+  method: 'post',
+  path: '/usage/batch',
+  summary: 'Usage reports from the runtime (up to 1,000); a request_id counts once, ever',
+  security: serviceSecurity,
+  middleware: [
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`)
+      },
+    }),
+  ] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: batchBody } } } },
+  responses: {
+    200: {
+      description: 'How many reports were counted, and why the others were not',
+      content: { 'application/json': { schema: usageBatchResultSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    413: {
+      description: `More than ${MAX_REPORTS_PER_BATCH} reports, or too large a body`,
+      content: { 'application/json': { schema: errorEnvelopeSchema } },
+    },
+  },
+})
+
+export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
+  api.openapi(usageBatchRoute, async (c) => {
+    const { reports } = c.req.valid('json')
+    if (reports.length > MAX_REPORTS_PER_BATCH) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `At most ${MAX_REPORTS_PER_BATCH} reports per batch; split it`)
+    }
+    return c.json(await ingestUsageBatch(c.var.services.database.db, reports), 200)
+  })
+}

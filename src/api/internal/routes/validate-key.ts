@@ -1,0 +1,93 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { eq } from 'drizzle-orm'
+import { apiKeyPrefixOf, hashApiKey } from '../../../agents/api-keys'
+import { agentInstances, agentTypes } from '../../../db/schema'
+import { AppError } from '../../../errors'
+import { timingSafeEqualStrings } from '../../../platform/crypto'
+import type { HonoEnv } from '../../../types'
+import { errorResponses, serviceSecurity } from './schemas'
+
+export const validateKeySchema = z
+  .object({
+    valid: z.boolean(),
+    agent_instance_id: z.string().optional(),
+    is_active: z.boolean().optional(),
+    customer_id: z.string().optional(),
+    agent_type: z.string().optional(),
+    name: z.string().optional(),
+    knowledge_base_id: z.string().nullable().optional(),
+  })
+  .openapi('ValidateKey')
+
+export const validateKeyRoute = createRoute({
+  method: 'get',
+  path: '/agent/validate-key',
+  summary: "Checks an agent's API key (X-API-Key); 200 {valid: false} for any unknown, malformed or wrong key",
+  security: serviceSecurity,
+  request: {
+    headers: z.object({
+      'x-api-key': z
+        .string()
+        .optional()
+        .openapi({ param: { name: 'X-API-Key', in: 'header', required: true } }),
+      'x-agent-instance-id': z
+        .string()
+        .optional()
+        .openapi({
+          param: { name: 'X-Agent-Instance-ID', in: 'header', required: false },
+          description: 'Optional; when sent, the key is valid only if it belongs to this agent.',
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Whether the key is valid, and whose it is',
+      content: { 'application/json': { schema: validateKeySchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+  },
+})
+
+/** Compared against when no agent has the key's prefix, so a miss costs the same as a wrong secret. */
+const NO_SUCH_HASH = '0'.repeat(64)
+const INVALID = { valid: false } as const
+
+export function registerValidateKey(api: OpenAPIHono<HonoEnv>) {
+  api.openapi(validateKeyRoute, async (c) => {
+    const key = c.req.header('X-API-Key')
+    if (key === undefined) throw new AppError('BAD_REQUEST', 'Send the API key to check in X-API-Key')
+    const prefix = apiKeyPrefixOf(key)
+    if (!prefix) return c.json(INVALID, 200)
+    const [agent] = await c.var.services.database.db
+      .select({
+        id: agentInstances.id,
+        customerId: agentInstances.customerId,
+        isActive: agentInstances.isActive,
+        name: agentInstances.name,
+        knowledgeBaseId: agentInstances.knowledgeBaseId,
+        apiKeyHash: agentInstances.apiKeyHash,
+        agentType: agentTypes.slug,
+      })
+      .from(agentInstances)
+      .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
+      .where(eq(agentInstances.apiKeyPrefix, prefix))
+      .limit(1)
+    const hashMatches = await timingSafeEqualStrings(await hashApiKey(key), agent?.apiKeyHash ?? NO_SUCH_HASH)
+    if (!agent || !hashMatches) return c.json(INVALID, 200)
+    const scopedTo = c.req.header('X-Agent-Instance-ID')
+    if (scopedTo !== undefined && scopedTo.toLowerCase() !== agent.id) return c.json(INVALID, 200)
+    return c.json(
+      {
+        valid: true,
+        agent_instance_id: agent.id,
+        is_active: agent.isActive,
+        customer_id: agent.customerId,
+        agent_type: agent.agentType,
+        name: agent.name,
+        knowledge_base_id: agent.knowledgeBaseId,
+      },
+      200,
+    )
+  })
+}

@@ -1,0 +1,35 @@
+import { eq } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import { plans, subscriptions } from '../../db/schema'
+import { AppError } from '../../errors'
+import { getBillingSettings } from './settings'
+
+const DAY_MS = 86_400_000
+
+/**
+ * Starts the customer's trial: a `trialing` subscription on the plan named by `trial_plan_slug`, for
+ * `trial_duration_days` (billing settings). The trial is the current period. A customer gets one
+ * subscription row, so a second trial is refused (CONFLICT).
+ */
+export async function startTrial(db: Executor, customerId: string, now: Date = new Date()) {
+  const settings = await getBillingSettings(db)
+  const [plan] = await db.select({ id: plans.id }).from(plans).where(eq(plans.slug, settings.trial_plan_slug)).limit(1)
+  if (!plan) {
+    throw new AppError('SERVICE_UNAVAILABLE', `The trial plan "${settings.trial_plan_slug}" is not in the catalog`)
+  }
+  const trialEndsAt = new Date(now.getTime() + settings.trial_duration_days * DAY_MS)
+  const [subscription] = await db
+    .insert(subscriptions)
+    .values({
+      customerId,
+      planId: plan.id,
+      status: 'trialing',
+      currentPeriodStart: now,
+      currentPeriodEnd: trialEndsAt,
+      trialEndsAt,
+    })
+    .onConflictDoNothing({ target: subscriptions.customerId })
+    .returning()
+  if (!subscription) throw new AppError('CONFLICT', 'The customer already has a subscription')
+  return subscription
+}
