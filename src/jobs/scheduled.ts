@@ -1,9 +1,41 @@
+import { createDb } from '../db/client'
+import { parseEnv } from '../env'
+import { createSender } from '../notifications/senders'
+import { createLogger } from '../platform/logger'
 import type { Bindings } from '../types'
+import type { JobContext } from './context'
+import { runGraceExpiry } from './grace-expiry'
+import { runTrialExpiry } from './trial-expiry'
 
 export const GRACE_EXPIRY_CRON = '*/15 * * * *'
 export const TRIAL_EXPIRY_CRON = '0 * * * *'
 
-/** Entry for Cron Triggers; dispatches by cron expression. */
-export async function handleScheduled(_controller: ScheduledController, _env: Bindings, _ctx: ExecutionContext) {
-  // Filled in by billing (grace-period and trial expiry).
+const jobs: Record<string, (context: JobContext) => Promise<unknown>> = {
+  [GRACE_EXPIRY_CRON]: runGraceExpiry,
+  [TRIAL_EXPIRY_CRON]: runTrialExpiry,
+}
+
+/** Entry for Cron Triggers: runs the job of the cron expression with its own database handle. */
+export async function handleScheduled(controller: ScheduledController, env: Bindings, _ctx: ExecutionContext) {
+  const parsed = parseEnv(env)
+  if (!parsed.ok) {
+    createLogger().error('bad environment', { problems: parsed.message })
+    throw new Error('The Worker environment is invalid; see the log.')
+  }
+  const config = parsed.config
+  const logger = createLogger({ cron: controller.cron, scheduled_time: controller.scheduledTime }, config.LOG_LEVEL)
+  const job = jobs[controller.cron]
+  if (!job) {
+    logger.warn('no job for this cron expression')
+    return
+  }
+  const handle = createDb(config)
+  try {
+    await job({ db: handle.db, config, logger, sender: createSender(config), now: new Date(controller.scheduledTime) })
+  } catch (error) {
+    logger.error('scheduled job failed', { error })
+    throw error
+  } finally {
+    await handle.close()
+  }
 }
