@@ -28,6 +28,8 @@ export default defineConfig({
       },
     })),
   ],
+  // Test fixture files (PDF, DOCX, ...) import as data URLs with `?inline`.
+  assetsInclude: ['**/test/fixtures/**'],
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**', 'test/node/**'],

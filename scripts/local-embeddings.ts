@@ -3,8 +3,20 @@
 // into a 1536-dimension vector, so texts that share words land close together.
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
+import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base'
 
 export const LOCAL_EMBEDDING_DIMENSIONS = 1536
+export const MAX_INPUTS_PER_REQUEST = 2048
+export const MAX_TOKENS_PER_REQUEST = 300_000
+export const MAX_TOKENS_PER_INPUT = 8192
+
+/**
+ * Failure injection for retry tests, triggered by a marker inside an input:
+ * `[[embeddings:429-once:<key>]]` answers 429 with `Retry-After: 1` the first time a key is seen;
+ * `[[embeddings:503]]` always answers 503 with `retry-after-ms: 5`.
+ */
+const RATE_LIMIT_ONCE = /\[\[embeddings:429-once:([\w-]+)\]\]/
+const ALWAYS_UNAVAILABLE = '[[embeddings:503]]'
 
 function bucket(feature: string, dimensions: number): [number, number] {
   const digest = createHash('sha256').update(feature).digest()
@@ -42,6 +54,7 @@ export async function startLocalEmbeddings(
 ): Promise<LocalEmbeddingsServer> {
   const host = options.host ?? '127.0.0.1'
   const requests: Array<{ inputs: number }> = []
+  const rateLimitedKeys = new Set<string>()
   const server: Server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -61,18 +74,37 @@ export async function startLocalEmbeddings(
     if (
       !Array.isArray(inputs) ||
       inputs.length === 0 ||
-      inputs.length > 2048 ||
+      inputs.length > MAX_INPUTS_PER_REQUEST ||
       inputs.some((i) => typeof i !== 'string')
     ) {
       return send(400, {
         error: { message: "'input' must be a string or 1..2048 strings", type: 'invalid_request_error' },
       })
     }
+    const texts = inputs as string[]
+    if (texts.some((t) => t.includes(ALWAYS_UNAVAILABLE))) {
+      res.setHeader('retry-after-ms', '5')
+      return send(503, { error: { message: 'Injected failure: unavailable', type: 'server_error' } })
+    }
+    const rateLimitKey = texts.map((t) => RATE_LIMIT_ONCE.exec(t)?.[1]).find(Boolean)
+    if (rateLimitKey && !rateLimitedKeys.has(rateLimitKey)) {
+      rateLimitedKeys.add(rateLimitKey)
+      res.setHeader('retry-after', '1')
+      return send(429, { error: { message: 'Injected failure: rate limited', type: 'rate_limit_error' } })
+    }
+    const counts = texts.map((t) => countTokens(t, { disallowedSpecial: new Set() }))
+    const tokens = counts.reduce((a, b) => a + b, 0)
+    if (tokens > MAX_TOKENS_PER_REQUEST || counts.some((c) => c > MAX_TOKENS_PER_INPUT)) {
+      return send(400, {
+        error: {
+          message: `Too many tokens: ${tokens} in this request (max ${MAX_TOKENS_PER_REQUEST}, ${MAX_TOKENS_PER_INPUT} per input)`,
+          type: 'invalid_request_error',
+        },
+      })
+    }
     requests.push({ inputs: inputs.length })
     const dimensions = body.dimensions ?? LOCAL_EMBEDDING_DIMENSIONS
-    let tokens = 0
-    const data = (inputs as string[]).map((input, index) => {
-      tokens += Math.ceil(input.length / 4)
+    const data = texts.map((input, index) => {
       const vector = embedLocally(input, dimensions)
       const embedding =
         body.encoding_format === 'base64' ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector)

@@ -2,6 +2,7 @@ import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
 import { registerCanRespond } from './routes/can-respond'
 import { registerConfig } from './routes/config'
+import { registerKnowledgeSearchRoutes } from './routes/knowledge-search'
 import { registerUsageBatch } from './routes/usage-batch'
 import { registerValidateKey } from './routes/validate-key'
 
@@ -22,5 +23,6 @@ export function createInternalApi() {
   registerConfig(api)
   registerCanRespond(api)
   registerUsageBatch(api)
+  registerKnowledgeSearchRoutes(api)
   return api
 }

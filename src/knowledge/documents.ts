@@ -1,0 +1,170 @@
+import { and, desc, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Executor } from '../db/client'
+import { knowledgeDocuments } from '../db/schema'
+import { AppError, notFound } from '../errors'
+import { DOCUMENT_TYPES, detectDocumentType } from './file-types'
+import { getKnowledgeBase } from './knowledge-bases'
+import { MAX_PASTED_TEXT_CHARS } from './limits'
+import { enqueueDocument } from './queue-message'
+import { documentObjectKey } from './storage'
+
+export interface DocumentDeps {
+  db: Executor
+  bucket: R2Bucket
+  queue: Queue
+}
+
+export type KnowledgeDocument = typeof knowledgeDocuments.$inferSelect
+
+const QUEUE_FAILED = 'The document could not be queued for processing; re-index it to try again.'
+
+const cleanTitle = (raw: string) => raw.replace(/\s+/g, ' ').trim().slice(0, 200)
+
+async function storeAndQueue(
+  deps: DocumentDeps,
+  doc: {
+    customerId: string
+    knowledgeBaseId: string
+    title: string
+    sourceType: 'upload' | 'text'
+    fileName: string | null
+    contentType: string
+    bytes: Uint8Array
+  },
+): Promise<KnowledgeDocument> {
+  const id = crypto.randomUUID()
+  const key = documentObjectKey({ customerId: doc.customerId, knowledgeBaseId: doc.knowledgeBaseId, documentId: id })
+  await deps.bucket.put(key, doc.bytes, { httpMetadata: { contentType: doc.contentType } })
+  let row: KnowledgeDocument
+  try {
+    ;[row] = (await deps.db
+      .insert(knowledgeDocuments)
+      .values({
+        id,
+        customerId: doc.customerId,
+        knowledgeBaseId: doc.knowledgeBaseId,
+        title: doc.title,
+        sourceType: doc.sourceType,
+        status: 'pending',
+        filePath: key,
+        fileName: doc.fileName,
+        contentType: doc.contentType,
+        fileSize: doc.bytes.byteLength,
+      })
+      .returning()) as [KnowledgeDocument]
+  } catch (error) {
+    await deps.bucket.delete(key)
+    throw error
+  }
+  try {
+    await enqueueDocument(deps.queue, id)
+  } catch {
+    const [failed] = await deps.db
+      .update(knowledgeDocuments)
+      .set({ status: 'error', errorMessage: QUEUE_FAILED })
+      .where(eq(knowledgeDocuments.id, id))
+      .returning()
+    return failed ?? row
+  }
+  return row
+}
+
+/**
+ * One uploaded file becomes a pending document: its type checked from name and bytes (refused
+ * before anything is stored), its bytes in R2 under a key made of ids, a message on the queue.
+ */
+export async function uploadDocument(
+  deps: DocumentDeps,
+  input: { customerId: string; kbId: string; fileName: string; bytes: Uint8Array },
+): Promise<KnowledgeDocument> {
+  const kb = await getKnowledgeBase(deps.db, input.customerId, input.kbId)
+  const type = detectDocumentType(input.fileName, input.bytes)
+  return storeAndQueue(deps, {
+    customerId: kb.customerId,
+    knowledgeBaseId: kb.id,
+    title: cleanTitle(input.fileName) || 'Untitled',
+    sourceType: 'upload',
+    fileName: input.fileName.slice(0, 255),
+    contentType: DOCUMENT_TYPES[type],
+    bytes: input.bytes,
+  })
+}
+
+export const pastedTextSchema = z.object({
+  title: z.string().trim().min(1, 'Give the text a title').max(200, 'The title is too long (200 characters at most)'),
+  text: z
+    .string()
+    .trim()
+    .min(1, 'Paste some text')
+    .max(
+      MAX_PASTED_TEXT_CHARS,
+      `The text is too long (${MAX_PASTED_TEXT_CHARS.toLocaleString('en-US')} characters at most)`,
+    ),
+})
+
+export async function addTextDocument(
+  deps: DocumentDeps,
+  input: { customerId: string; kbId: string; title: string; text: string },
+): Promise<KnowledgeDocument> {
+  const parsed = pastedTextSchema.safeParse(input)
+  if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'The text is not valid')
+  const kb = await getKnowledgeBase(deps.db, input.customerId, input.kbId)
+  return storeAndQueue(deps, {
+    customerId: kb.customerId,
+    knowledgeBaseId: kb.id,
+    title: cleanTitle(parsed.data.title),
+    sourceType: 'text',
+    fileName: null,
+    contentType: DOCUMENT_TYPES.txt,
+    bytes: new TextEncoder().encode(parsed.data.text),
+  })
+}
+
+export async function listDocuments(db: Executor, customerId: string, kbId: string): Promise<KnowledgeDocument[]> {
+  return db
+    .select()
+    .from(knowledgeDocuments)
+    .where(and(eq(knowledgeDocuments.knowledgeBaseId, kbId), eq(knowledgeDocuments.customerId, customerId)))
+    .orderBy(desc(knowledgeDocuments.createdAt))
+}
+
+export async function getDocument(db: Executor, customerId: string, documentId: string): Promise<KnowledgeDocument> {
+  if (!z.uuid().safeParse(documentId).success) throw notFound('Document')
+  const [doc] = await db
+    .select()
+    .from(knowledgeDocuments)
+    .where(and(eq(knowledgeDocuments.id, documentId), eq(knowledgeDocuments.customerId, customerId)))
+  if (!doc) throw notFound('Document')
+  return doc
+}
+
+/** Back to `pending` and onto the queue; its chunks are replaced when processing succeeds. */
+export async function reindexDocument(deps: DocumentDeps, customerId: string, documentId: string) {
+  const doc = await getDocument(deps.db, customerId, documentId)
+  const [updated] = await deps.db
+    .update(knowledgeDocuments)
+    .set({ status: 'pending', errorMessage: null })
+    .where(eq(knowledgeDocuments.id, doc.id))
+    .returning()
+  try {
+    await enqueueDocument(deps.queue, doc.id)
+  } catch {
+    await deps.db
+      .update(knowledgeDocuments)
+      .set({ status: 'error', errorMessage: QUEUE_FAILED })
+      .where(eq(knowledgeDocuments.id, doc.id))
+    throw new AppError('SERVICE_UNAVAILABLE', QUEUE_FAILED)
+  }
+  return updated!
+}
+
+/** The document, its chunks (cascade) and its stored file. */
+export async function deleteDocument(deps: Omit<DocumentDeps, 'queue'>, customerId: string, documentId: string) {
+  const doc = await getDocument(deps.db, customerId, documentId)
+  await deps.db
+    .delete(knowledgeDocuments)
+    .where(and(eq(knowledgeDocuments.id, doc.id), eq(knowledgeDocuments.customerId, customerId)))
+  if (doc.filePath) await deps.bucket.delete(doc.filePath)
+  return doc
+}

@@ -1,0 +1,48 @@
+import { getDocumentProxy } from 'unpdf'
+import { EXTRACTION_TIME_LIMIT_MS, MAX_PDF_PAGES } from '../limits'
+import { isUnreadable, unreadable } from './errors'
+
+interface PdfLimits {
+  maxPages?: number
+  timeLimitMs?: number
+}
+
+/** The text of a PDF, page by page, within a page and time budget. */
+export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Promise<string> {
+  const maxPages = limits.maxPages ?? MAX_PDF_PAGES
+  const deadline = Date.now() + (limits.timeLimitMs ?? EXTRACTION_TIME_LIMIT_MS)
+  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>
+  try {
+    // pdf.js takes ownership of the buffer it is given; hand it a copy.
+    pdf = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true })
+  } catch (error) {
+    const name = error instanceof Error ? error.name : ''
+    if (name === 'PasswordException') throw unreadable('The PDF is encrypted (password-protected)', error)
+    throw unreadable('The PDF is damaged or not a valid PDF file', error)
+  }
+  try {
+    if (pdf.numPages > maxPages) {
+      throw unreadable(`The PDF has ${pdf.numPages} pages; the limit is ${maxPages}`)
+    }
+    const pages: string[] = []
+    for (let n = 1; n <= pdf.numPages; n++) {
+      if (Date.now() > deadline) throw unreadable('Reading the PDF took too long; split it into smaller files')
+      const page = await pdf.getPage(n)
+      const content = await page.getTextContent()
+      let text = ''
+      for (const item of content.items) {
+        if (!('str' in item)) continue
+        text += item.str
+        text += item.hasEOL ? '\n' : ''
+      }
+      pages.push(text)
+      page.cleanup()
+    }
+    return pages.join('\n\n')
+  } catch (error) {
+    if (isUnreadable(error)) throw error
+    throw unreadable('The PDF is damaged: its pages could not be read', error)
+  } finally {
+    await pdf.destroy().catch(() => {})
+  }
+}

@@ -1,0 +1,81 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Executor } from '../db/client'
+import { knowledgeBases, knowledgeDocuments } from '../db/schema'
+import { AppError, notFound } from '../errors'
+
+export const knowledgeBaseInputSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Give the knowledge base a name')
+    .max(120, 'The name is too long (120 characters at most)'),
+  description: z.string().trim().max(1000, 'The description is too long (1000 characters at most)').default(''),
+})
+export type KnowledgeBaseInput = z.input<typeof knowledgeBaseInputSchema>
+
+function parseInput(input: KnowledgeBaseInput) {
+  const parsed = knowledgeBaseInputSchema.safeParse(input)
+  if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'The input is not valid')
+  return parsed.data
+}
+
+export async function listKnowledgeBases(db: Executor, customerId: string) {
+  return db
+    .select({
+      id: knowledgeBases.id,
+      name: knowledgeBases.name,
+      description: knowledgeBases.description,
+      createdAt: knowledgeBases.createdAt,
+      documentCount: sql<number>`count(${knowledgeDocuments.id})::int`,
+    })
+    .from(knowledgeBases)
+    .leftJoin(knowledgeDocuments, eq(knowledgeDocuments.knowledgeBaseId, knowledgeBases.id))
+    .where(eq(knowledgeBases.customerId, customerId))
+    .groupBy(knowledgeBases.id)
+    .orderBy(asc(knowledgeBases.name))
+}
+
+/** The customer's knowledge base; another customer's id is simply not found. */
+export async function getKnowledgeBase(db: Executor, customerId: string, kbId: string) {
+  if (!z.uuid().safeParse(kbId).success) throw notFound('Knowledge base')
+  const [kb] = await db
+    .select()
+    .from(knowledgeBases)
+    .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
+  if (!kb) throw notFound('Knowledge base')
+  return kb
+}
+
+export async function createKnowledgeBase(db: Executor, customerId: string, input: KnowledgeBaseInput) {
+  const values = parseInput(input)
+  const [kb] = await db
+    .insert(knowledgeBases)
+    .values({ customerId, ...values })
+    .returning()
+  return kb!
+}
+
+export async function updateKnowledgeBase(db: Executor, customerId: string, kbId: string, input: KnowledgeBaseInput) {
+  const values = parseInput(input)
+  await getKnowledgeBase(db, customerId, kbId)
+  const [kb] = await db
+    .update(knowledgeBases)
+    .set(values)
+    .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
+    .returning()
+  return kb!
+}
+
+/** Deletes the knowledge base, its documents and chunks (cascade) and their stored files. */
+export async function deleteKnowledgeBase(db: Executor, bucket: R2Bucket, customerId: string, kbId: string) {
+  const kb = await getKnowledgeBase(db, customerId, kbId)
+  const keys = await db
+    .select({ key: knowledgeDocuments.filePath })
+    .from(knowledgeDocuments)
+    .where(eq(knowledgeDocuments.knowledgeBaseId, kb.id))
+  await db.delete(knowledgeBases).where(and(eq(knowledgeBases.id, kb.id), eq(knowledgeBases.customerId, customerId)))
+  const stored = keys.map((k) => k.key).filter((k): k is string => !!k)
+  // R2 deletes at most 1000 keys per call.
+  for (let i = 0; i < stored.length; i += 1000) await bucket.delete(stored.slice(i, i + 1000))
+}

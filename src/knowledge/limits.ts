@@ -1,0 +1,14 @@
+/** Limits that keep one document inside a Worker's 128 MB and CPU budget. */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+export const MAX_PASTED_TEXT_CHARS = 1_000_000
+export const MAX_PDF_PAGES = 500
+export const EXTRACTION_TIME_LIMIT_MS = 60_000
+/** About a million tokens: the chunks and their embeddings still fit in memory. */
+export const MAX_EXTRACTED_CHARS = 4_000_000
+
+export const CHUNK_TOKENS = 500
+export const CHUNK_OVERLAP_TOKENS = 50
+
+/** OpenAI's limits for one embeddings request. */
+export const EMBEDDING_MAX_INPUTS_PER_REQUEST = 2048
+export const EMBEDDING_MAX_TOKENS_PER_REQUEST = 300_000
