@@ -7,6 +7,7 @@ import { handleError, handleNotFound } from './http/error-handler'
 import { init } from './http/middleware'
 import { health } from './routes/health'
 import type { HonoEnv } from './types'
+import { createWebApp } from './web/app'
 
 export const contentSecurityPolicy = {
   defaultSrc: ["'self'"],
@@ -36,5 +37,6 @@ export function createApp() {
   app.route('/', health)
   app.route('/api/internal', createInternalApi())
   app.route('/', billingWebhook)
+  app.route('/', createWebApp())
   return app
 }

@@ -1,0 +1,99 @@
+import type { FC } from 'hono/jsx'
+import { TextField } from '../components/field'
+
+export const LandingPage: FC = () => (
+  <section class="card narrow">
+    <h1>AI agents for your customers, set up in minutes</h1>
+    <p>
+      Pick an agent type, answer a few questions, connect your documents, and embed the agent on your site. EchoForge
+      Hub runs the rules, the knowledge and the billing behind it.
+    </p>
+    <div class="actions">
+      <a class="button" href="/signup">
+        Start free trial
+      </a>
+      <a href="/login">Log in</a>
+    </div>
+  </section>
+)
+
+export interface LoginProps {
+  email?: string
+  next?: string | null
+  error?: string
+  notice?: string
+}
+
+export const LoginPage: FC<LoginProps> = ({ email, next, error, notice }) => (
+  <section class="card narrow">
+    <h1>Log in</h1>
+    {notice ? (
+      <div class="notice ok" role="status">
+        <p>{notice}</p>
+      </div>
+    ) : null}
+    {error ? (
+      <div class="notice bad" role="alert">
+        <p>{error}</p>
+      </div>
+    ) : null}
+    <form method="post" action={next ? `/login?next=${encodeURIComponent(next)}` : '/login'} novalidate>
+      <TextField name="email" label="Email" type="email" value={email} autocomplete="username" />
+      <TextField name="password" label="Password" type="password" autocomplete="current-password" />
+      <div class="actions">
+        <button type="submit">Log in</button>
+        <span class="push muted small">
+          New here? <a href="/signup">Start a free trial</a>
+        </span>
+      </div>
+    </form>
+  </section>
+)
+
+export interface SignupProps {
+  values?: { company_name?: string; email?: string }
+  errors?: Partial<Record<'company_name' | 'email' | 'password', string>>
+}
+
+export const SignupPage: FC<SignupProps> = ({ values = {}, errors = {} }) => (
+  <section class="card narrow">
+    <h1>Start your free trial</h1>
+    <p class="muted">No card needed. Your trial starts as soon as your account is created.</p>
+    {Object.keys(errors).length > 0 ? (
+      <div class="notice bad" role="alert">
+        <p>Please fix the fields marked below.</p>
+      </div>
+    ) : null}
+    <form method="post" action="/signup" novalidate>
+      <TextField
+        name="company_name"
+        label="Company name"
+        value={values.company_name}
+        error={errors.company_name}
+        autocomplete="organization"
+      />
+      <TextField
+        name="email"
+        label="Work email"
+        type="email"
+        value={values.email}
+        error={errors.email}
+        autocomplete="email"
+      />
+      <TextField
+        name="password"
+        label="Password"
+        type="password"
+        error={errors.password}
+        autocomplete="new-password"
+        help="At least 10 characters."
+      />
+      <div class="actions">
+        <button type="submit">Create account</button>
+        <span class="push muted small">
+          Have an account? <a href="/login">Log in</a>
+        </span>
+      </div>
+    </form>
+  </section>
+)

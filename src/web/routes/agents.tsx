@@ -1,0 +1,136 @@
+import { and, eq } from 'drizzle-orm'
+import { type Context, Hono } from 'hono'
+import {
+  type AgentInstance,
+  activateAgent,
+  customerAgent,
+  deactivateAgent,
+  embedDomainsOf,
+  parseEmbedDomains,
+  rotateApiKey,
+  setEmbedDomains,
+  updateConfiguration,
+} from '../../agents/manage'
+import { allFields, parseWizard } from '../../agents/onboarding/schema'
+import { activeAgentTypes } from '../../agents/onboarding/session'
+import { asForm, validateFields } from '../../agents/onboarding/validate'
+import { agentTypes, knowledgeBases, onboardingSessions } from '../../db/schema'
+import type { HonoEnv } from '../../types'
+import { csrfTokenOf } from '../csrf'
+import { field, readForm } from '../forms'
+import { page } from '../layout'
+import { AgentPage, type AgentPageProps } from '../pages/agent'
+import { CatalogPage } from '../pages/catalog'
+import { requireCustomer, signedIn } from '../session'
+
+const NOTICES: Record<string, string> = {
+  configuration: 'Configuration saved.',
+  domains: 'Embed domains saved.',
+  activated: 'The agent is active again.',
+  deactivated: 'The agent is deactivated; it no longer answers messages.',
+}
+
+type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'newApiKey' | 'embedDomains'>>
+
+async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 200 | 422) {
+  const { db } = c.var.services.database
+  const [[type], [kb]] = await Promise.all([
+    db.select().from(agentTypes).where(eq(agentTypes.id, agent.agentTypeId)),
+    agent.knowledgeBaseId
+      ? db
+          .select({ id: knowledgeBases.id, name: knowledgeBases.name })
+          .from(knowledgeBases)
+          .where(and(eq(knowledgeBases.id, agent.knowledgeBaseId), eq(knowledgeBases.customerId, agent.customerId)))
+      : Promise.resolve([]),
+  ])
+  const wizard = type ? parseWizard(type.onboardingSchema) : null
+  const fields = wizard?.ok ? allFields(wizard.wizard) : null
+  const saved = fields ? asForm(fields, agent.configuration) : {}
+  const values = Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, Array.isArray(v) ? (v.at(-1) ?? '') : v]))
+  return page(
+    c,
+    { title: agent.name, active: 'dashboard' },
+    <AgentPage
+      agent={agent}
+      typeName={type?.name ?? 'Agent'}
+      knowledgeBase={kb ?? null}
+      fields={fields}
+      embedDomains={extra.embedDomains ?? embedDomainsOf(agent).join('\n')}
+      values={extra.values ?? values}
+      errors={extra.errors ?? {}}
+      notice={extra.notice}
+      newApiKey={extra.newApiKey}
+      csrfToken={csrfTokenOf(c)}
+    />,
+    status,
+  )
+}
+
+const agentUrl = (id: string, notice?: string) => `/agents/${id}${notice ? `?notice=${notice}` : ''}`
+
+export const agentRoutes = new Hono<HonoEnv>()
+  .get('/agents', requireCustomer(), (c) => c.redirect('/dashboard', 303))
+  .get('/agents/new', requireCustomer(), async (c) => {
+    const { customer } = signedIn(c)
+    const { db } = c.var.services.database
+    const [types, sessions] = await Promise.all([
+      activeAgentTypes(db),
+      db
+        .select({ agentTypeId: onboardingSessions.agentTypeId })
+        .from(onboardingSessions)
+        .where(and(eq(onboardingSessions.customerId, customer.id), eq(onboardingSessions.status, 'in_progress'))),
+    ])
+    const inProgress = new Set(sessions.map((s) => s.agentTypeId))
+    return page(c, { title: 'New agent', active: 'agents' }, <CatalogPage types={types} inProgress={inProgress} />)
+  })
+  .get('/agents/:id', requireCustomer(), async (c) => {
+    const agent = await customerAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))
+    return renderAgent(c, agent, { notice: NOTICES[c.req.query('notice') ?? ''] })
+  })
+  .post('/agents/:id/configuration', requireCustomer(), async (c) => {
+    const { db } = c.var.services.database
+    const customerId = signedIn(c).customer.id
+    const agent = await customerAgent(db, customerId, c.req.param('id'))
+    const type = await db.query.agentTypes.findFirst({ where: eq(agentTypes.id, agent.agentTypeId) })
+    const wizard = parseWizard(type?.onboardingSchema)
+    if (!wizard.ok) return renderAgent(c, agent, {}, 422)
+    const fields = allFields(wizard.wizard)
+    const checked = validateFields(fields, await readForm(c))
+    if (Object.keys(checked.errors).length > 0) {
+      return renderAgent(c, agent, { values: checked.raw, errors: checked.errors }, 422)
+    }
+    await updateConfiguration(
+      db,
+      customerId,
+      agent.id,
+      checked.values,
+      fields.map((f) => f.name),
+    )
+    return c.redirect(agentUrl(agent.id, 'configuration'), 303)
+  })
+  .post('/agents/:id/domains', requireCustomer(), async (c) => {
+    const { db } = c.var.services.database
+    const customerId = signedIn(c).customer.id
+    const agent = await customerAgent(db, customerId, c.req.param('id'))
+    const input = field(await readForm(c), 'embed_domains')
+    const parsed = parseEmbedDomains(input)
+    if (!parsed.ok) return renderAgent(c, agent, { embedDomains: input, errors: { embed_domains: parsed.error } }, 422)
+    await setEmbedDomains(db, customerId, agent.id, parsed.domains)
+    return c.redirect(agentUrl(agent.id, 'domains'), 303)
+  })
+  .post('/agents/:id/activate', requireCustomer(), async (c) => {
+    const agent = await activateAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))
+    return c.redirect(agentUrl(agent.id, 'activated'), 303)
+  })
+  .post('/agents/:id/deactivate', requireCustomer(), async (c) => {
+    const agent = await deactivateAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))
+    return c.redirect(agentUrl(agent.id, 'deactivated'), 303)
+  })
+  .post('/agents/:id/rotate-key', requireCustomer(), async (c) => {
+    const { agent, apiKey } = await rotateApiKey(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))
+    c.header('Cache-Control', 'no-store')
+    return renderAgent(c, agent, {
+      newApiKey: apiKey,
+      notice: 'A new API key was issued; the old key no longer works.',
+    })
+  })

@@ -1,0 +1,74 @@
+import { Hono } from 'hono'
+import { logIn } from '../../customers/login'
+import { signUp, signUpInput } from '../../customers/signup'
+import type { HonoEnv } from '../../types'
+import { sameOriginOnly, verifyCsrf } from '../csrf'
+import { field, localPath, readForm } from '../forms'
+import { page } from '../layout'
+import { LandingPage, LoginPage, SignupPage, type SignupProps } from '../pages/auth'
+import { currentSession, endSession, startSession } from '../session'
+
+const clientAddress = (header: string | undefined) => header?.trim() || 'unknown'
+
+export const authRoutes = new Hono<HonoEnv>()
+  .get('/', async (c) => {
+    if (await currentSession(c)) return c.redirect('/dashboard', 303)
+    return page(c, { title: 'Welcome' }, <LandingPage />)
+  })
+  .get('/signup', async (c) => {
+    if (await currentSession(c)) return c.redirect('/dashboard', 303)
+    return page(c, { title: 'Start your free trial' }, <SignupPage />)
+  })
+  .post('/signup', sameOriginOnly(), async (c) => {
+    const form = await readForm(c)
+    const values = { company_name: field(form, 'company_name'), email: field(form, 'email') }
+    const password = typeof form.password === 'string' ? form.password : ''
+    const parsed = signUpInput.safeParse({ ...values, password })
+    if (!parsed.success) {
+      const errors: SignupProps['errors'] = {}
+      for (const issue of parsed.error.issues) {
+        const key = issue.path[0] as keyof NonNullable<SignupProps['errors']>
+        errors[key] ??= issue.message
+      }
+      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={errors} />, 422)
+    }
+    const result = await signUp(c.var.services.database.db, parsed.data)
+    if (!result.ok) {
+      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={result.errors} />, 422)
+    }
+    await startSession(c, { id: result.userId, customerId: result.customerId })
+    return c.redirect('/agents/new', 303)
+  })
+  .get('/login', async (c) => {
+    const next = localPath(c.req.query('next'))
+    if (await currentSession(c)) return c.redirect(next ?? '/dashboard', 303)
+    const notice = c.req.query('logged_out') ? 'You are logged out.' : undefined
+    return page(c, { title: 'Log in' }, <LoginPage next={next} notice={notice} />)
+  })
+  .post('/login', sameOriginOnly(), async (c) => {
+    const next = localPath(c.req.query('next'))
+    const form = await readForm(c)
+    const email = field(form, 'email')
+    const password = typeof form.password === 'string' ? form.password : ''
+    const result = await logIn(c.var.services.database.db, {
+      email,
+      password,
+      clientAddress: clientAddress(c.req.header('CF-Connecting-IP')),
+    })
+    if (!result.ok) {
+      const throttled = result.reason === 'throttled'
+      if (throttled) c.header('Retry-After', String(result.retryAfterMinutes * 60))
+      const error = throttled
+        ? `Too many sign-in attempts. Please wait ${result.retryAfterMinutes} ${result.retryAfterMinutes === 1 ? 'minute' : 'minutes'} and try again.`
+        : 'The email or password is not correct.'
+      return page(c, { title: 'Log in' }, <LoginPage email={email} next={next} error={error} />, throttled ? 429 : 401)
+    }
+    await startSession(c, result.user)
+    return c.redirect(next ?? '/dashboard', 303)
+  })
+  .post('/logout', sameOriginOnly(), async (c) => {
+    const current = await currentSession(c)
+    if (current) await verifyCsrf(c, current.session.csrfToken)
+    await endSession(c)
+    return c.redirect('/login?logged_out=1', 303)
+  })

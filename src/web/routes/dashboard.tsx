@@ -1,0 +1,12 @@
+import { Hono } from 'hono'
+import { loadDashboard } from '../../customers/dashboard'
+import type { HonoEnv } from '../../types'
+import { page } from '../layout'
+import { DashboardPage } from '../pages/dashboard'
+import { requireCustomer, signedIn } from '../session'
+
+export const dashboardRoutes = new Hono<HonoEnv>().get('/dashboard', requireCustomer(), async (c) => {
+  const { customer } = signedIn(c)
+  const dashboard = await loadDashboard(c.var.services.database.db, customer.id)
+  return page(c, { title: 'Dashboard', active: 'dashboard' }, <DashboardPage dashboard={dashboard} />)
+})
