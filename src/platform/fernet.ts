@@ -61,7 +61,7 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_')
 }
 
-export function base64UrlDecode(text: string): Uint8Array | null {
+export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> | null {
   if (!TOKEN_PATTERN.test(text) || text.length % 4 === 1) return null
   try {
     const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
@@ -154,10 +154,10 @@ export function createFernet(keys: string | readonly string[], options: FernetOp
 
   return {
     async encrypt(plaintext) {
-      const iv = nextIv()
+      const iv = new Uint8Array(nextIv())
       if (iv.length !== 16) throw new TypeError('a Fernet IV is 16 bytes')
       const [key] = await importedKeys()
-      const data = typeof plaintext === 'string' ? encoder.encode(plaintext) : plaintext
+      const data = typeof plaintext === 'string' ? encoder.encode(plaintext) : new Uint8Array(plaintext)
       const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv }, key!.encryption, data))
       const signed = new Uint8Array(HEADER_LENGTH + ciphertext.length)
       signed[0] = VERSION

@@ -6,8 +6,12 @@ import type { AnyPgTable } from 'drizzle-orm/pg-core'
 import { issueApiKey } from '../../src/agents/api-keys'
 import type { Executor } from '../../src/db/client'
 import * as s from '../../src/db/schema'
+import { encryptNullable } from '../../src/integrations/secrets'
+import { testConfig } from './env'
 
 type Insert<T extends { $inferInsert: unknown }> = Partial<T['$inferInsert']>
+type WithPlaintext<T, K extends keyof T> = Omit<T, K> & { [P in K]?: string | null }
+const encryptionKeys = () => testConfig().ENCRYPTION_KEY
 
 export const uniq = () => crypto.randomUUID().slice(0, 8)
 const WORDS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'vandelay', 'stark', 'wayne', 'tyrell', 'cyberdyne']
@@ -173,8 +177,10 @@ export function factories(db: Executor) {
     extraUsageBalance: async (o: Insert<typeof s.extraUsageBalances> = {}) =>
       insert(s.extraUsageBalances, { customerId: o.customerId ?? (await f.customer()).id, balanceCents: 0, ...o }),
 
-    integrationProvider: (o: Insert<typeof s.integrationProviders> = {}) => {
+    /** `clientSecret` is given in plaintext and stored encrypted. */
+    integrationProvider: async (o: WithPlaintext<Insert<typeof s.integrationProviders>, 'clientSecret'> = {}) => {
       const slug = o.slug ?? `provider-${uniq()}`
+      const { clientSecret, ...rest } = o
       return insert(s.integrationProviders, {
         name: `Provider ${slug}`,
         slug,
@@ -182,19 +188,27 @@ export function factories(db: Executor) {
         tokenUrl: 'https://provider.example/oauth/token',
         scopes: 'read',
         clientId: `client-${uniq()}`,
-        ...o,
+        ...rest,
+        clientSecret: await encryptNullable(encryptionKeys(), clientSecret ?? null),
       })
     },
 
-    integration: async (o: Insert<typeof s.integrations> = {}) =>
-      insert(s.integrations, {
+    /** `accessToken`/`refreshToken` are given in plaintext (null for none) and stored encrypted. */
+    integration: async (o: WithPlaintext<Insert<typeof s.integrations>, 'accessToken' | 'refreshToken'> = {}) => {
+      const { accessToken, refreshToken, ...rest } = o
+      const keys = encryptionKeys()
+      return insert(s.integrations, {
         customerId: o.customerId ?? (await f.customer()).id,
         providerId: o.providerId ?? (await f.integrationProvider()).id,
         accountId: `account_${uniq()}`,
         accountName: `${word()} inc`,
         status: 'active',
-        ...o,
-      }),
+        tokenExpiresAt: days(1),
+        ...rest,
+        accessToken: await encryptNullable(keys, accessToken === undefined ? `at_${uniq()}` : accessToken),
+        refreshToken: await encryptNullable(keys, refreshToken === undefined ? `rt_${uniq()}` : refreshToken),
+      })
+    },
   }
   return f
 }
