@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
+import { AppError } from '../errors'
 import { type EmbeddingsConfig, embedQuery, toVectorLiteral } from './embeddings'
 
 export const MAX_TOP_K = 50
@@ -63,6 +64,16 @@ function nearestChunks(p: { kbId: string; vector: string; limit: number; custome
     LIMIT ${p.limit}`
 }
 
+async function embedSearchQuery(config: EmbeddingsConfig, query: string) {
+  try {
+    return await embedQuery(config, query)
+  } catch (error) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service is unavailable; try again shortly', {
+      cause: error,
+    })
+  }
+}
+
 /**
  * Chunks of the knowledge base's indexed documents by cosine similarity (`1 - (embedding <=> query)`):
  * at most `topK`, none below `minScore`, best first.
@@ -71,7 +82,7 @@ export async function searchKnowledgeBase(params: SearchParams): Promise<SearchR
   const topK = Math.min(Math.max(Math.trunc(params.topK ?? 5), 1), MAX_TOP_K)
   const minScore = params.minScore ?? 0
   const plan = params.plan ?? 'auto'
-  const vector = toVectorLiteral(params.queryEmbedding ?? (await embedQuery(params.config, params.query)))
+  const vector = toVectorLiteral(params.queryEmbedding ?? (await embedSearchQuery(params.config, params.query)))
   const base = { kbId: params.kbId, vector, limit: topK, customerId: params.customerId }
   const efSearch = Math.min(1000, Math.max(40, topK * 4))
 
