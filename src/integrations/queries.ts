@@ -1,7 +1,8 @@
 import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { integrationProviders, integrations } from '../db/schema'
-import { type IntegrationSummary, summarize } from './model'
+import type { Logger } from '../platform/logger'
+import { type Integration, type IntegrationSummary, loadIntegration, summarize } from './model'
 
 const { accessToken: _access, refreshToken: _refresh, ...publicColumns } = getTableColumns(integrations)
 const providerColumns = {
@@ -35,4 +36,15 @@ export async function findCustomerIntegration(db: Executor, customerId: string, 
     .where(and(eq(integrations.id, integrationId), eq(integrations.customerId, customerId)))
     .limit(1)
   return found
+}
+
+/** One of the customer's integrations with its tokens decrypted (as `Secret`s), or undefined. */
+export async function readIntegration(
+  db: Executor,
+  deps: { keys: readonly string[]; logger: Logger },
+  customerId: string,
+  integrationId: string,
+): Promise<Integration | undefined> {
+  const found = await findCustomerIntegration(db, customerId, integrationId)
+  return found && loadIntegration(found.integration, found.provider, deps.keys, deps.logger)
 }
