@@ -16,7 +16,7 @@ export const agentHeader = (required: boolean) =>
       .string()
       .optional()
       .openapi({
-        param: { name: 'X-Agent-Instance-ID', in: 'header', required },
+        param: { in: 'header', required },
         description: required
           ? 'The agent the runtime acts for; must be the agent in the path.'
           : 'Optional; when sent it must be the agent in the path.',

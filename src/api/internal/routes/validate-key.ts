@@ -29,12 +29,12 @@ export const validateKeyRoute = createRoute({
       'x-api-key': z
         .string()
         .optional()
-        .openapi({ param: { name: 'X-API-Key', in: 'header', required: true } }),
+        .openapi({ param: { in: 'header', required: true } }),
       'x-agent-instance-id': z
         .string()
         .optional()
         .openapi({
-          param: { name: 'X-Agent-Instance-ID', in: 'header', required: false },
+          param: { in: 'header', required: false },
           description: 'Optional; when sent, the key is valid only if it belongs to this agent.',
         }),
     }),
