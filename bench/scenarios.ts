@@ -1,6 +1,7 @@
 // Every benchmark `npm run bench` runs. Add scenarios from bench/scenarios/*.ts here.
+import { internalApiScenarios } from './scenarios/internal-api.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
-export const httpScenarios: HttpScenario[] = []
+export const httpScenarios: HttpScenario[] = [...internalApiScenarios]
 
 export const customBenchmarks: CustomBenchmark[] = []
