@@ -1,7 +1,8 @@
 // Every benchmark `npm run bench` runs. Add scenarios from bench/scenarios/*.ts here.
 import { internalApiScenarios } from './scenarios/internal-api.ts'
+import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
 export const httpScenarios: HttpScenario[] = [...internalApiScenarios]
 
-export const customBenchmarks: CustomBenchmark[] = []
+export const customBenchmarks: CustomBenchmark[] = [...knowledgeBenchmarks]

@@ -1,0 +1,130 @@
+// Recall@10 of the HNSW search (iterative scans, KB filter) against an exact scan, on 20,000
+// chunks over 20 knowledge bases, searching one of them; and how long each takes.
+import type { Sql } from 'postgres'
+import { embedLocally } from '../../scripts/local-embeddings.ts'
+import { proseText, seededRandom, vocabulary } from './corpus.ts'
+
+const KNOWLEDGE_BASES = 20
+const CHUNKS_PER_KB = 1000
+const QUERIES = 40
+const TOP_K = 10
+const SEARCHED_KB = 7
+
+const vectorText = (v: Float32Array) => `[${Array.from(v, (x) => x.toPrecision(7)).join(',')}]`
+
+export interface Fixture {
+  customerId: string
+  kbIds: string[]
+  insertMs: number
+  indexMs: number
+}
+
+/** Inserts the chunks with the HNSW index dropped, then rebuilds it as the migration defines it. */
+export async function insertFixture(sql: Sql): Promise<Fixture> {
+  const [customer] = await sql`
+    insert into customers (name, slug, email) values ('Bench knowledge', ${`bench-knowledge-${Date.now()}`}, 'bench-knowledge@example.com')
+    returning id`
+  const customerId = customer!.id as string
+  const kbIds: string[] = []
+  const docIds: string[] = []
+  for (let k = 0; k < KNOWLEDGE_BASES; k++) {
+    const [kb] =
+      await sql`insert into knowledge_bases (customer_id, name) values (${customerId}, ${`Bench KB ${k}`}) returning id`
+    const [doc] = await sql`
+      insert into knowledge_documents (knowledge_base_id, customer_id, title, status, content_type)
+      values (${kb!.id}, ${customerId}, ${`Bench doc ${k}`}, 'indexed', 'text/plain') returning id`
+    kbIds.push(kb!.id as string)
+    docIds.push(doc!.id as string)
+  }
+  const [index] = await sql`select indexdef from pg_indexes where indexname = 'document_chunks_embedding_hnsw'`
+  const indexDef =
+    (index?.indexdef as string | undefined) ??
+    'CREATE INDEX document_chunks_embedding_hnsw ON public.document_chunks USING hnsw (embedding vector_cosine_ops)'
+  await sql`drop index if exists document_chunks_embedding_hnsw`
+  const started = performance.now()
+  let insertMs = 0
+  let indexMs = 0
+  try {
+    const random = seededRandom(42)
+    const topics = Array.from({ length: KNOWLEDGE_BASES }, (_, k) => vocabulary(150, seededRandom(500 + k)))
+    for (let k = 0; k < KNOWLEDGE_BASES; k++) {
+      for (let start = 0; start < CHUNKS_PER_KB; start += 250) {
+        const rows: string[] = []
+        for (let i = start; i < start + 250; i++) {
+          const content = proseText(60, Math.floor(random() * 1e9), topics[k])
+          rows.push(
+            `('${docIds[k]}','${customerId}','${kbIds[k]}','${content.replace(/'/g, "''")}',${i},60,'${vectorText(embedLocally(content))}')`,
+          )
+        }
+        await sql.unsafe(
+          `insert into document_chunks (document_id, customer_id, knowledge_base_id, content, chunk_index, token_count, embedding) values ${rows.join(',')}`,
+        )
+      }
+    }
+  } finally {
+    insertMs = performance.now() - started
+    const indexStarted = performance.now()
+    await sql`set maintenance_work_mem = '256MB'`
+    await sql.unsafe(indexDef.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS'))
+    await sql`analyze document_chunks`
+    indexMs = performance.now() - indexStarted
+  }
+  return { customerId, kbIds, insertMs, indexMs }
+}
+
+const NEAREST = (exact: boolean) => `
+  select c.id from document_chunks c
+  join knowledge_documents d on d.id = c.document_id and d.status = 'indexed'
+  where c.knowledge_base_id = $1 and c.embedding is not null
+  order by ${exact ? '(c.embedding <=> $2::vector) + 0' : 'c.embedding <=> $2::vector'}
+  limit ${TOP_K}`
+
+export interface RecallResult {
+  recallAt10: number
+  hnswMeanMs: number
+  exactMeanMs: number
+  autoPlanUsesHnsw: boolean
+  tableChunks: number
+}
+
+/** The same SQL as searchKnowledgeBase: `index` forces the HNSW side, `exact` the scan. */
+export async function measureRecall(sql: Sql, fixture: Fixture): Promise<RecallResult> {
+  const kbId = fixture.kbIds[SEARCHED_KB]!
+  const topic = vocabulary(150, seededRandom(500 + SEARCHED_KB))
+  const queries = Array.from({ length: QUERIES }, (_, i) => vectorText(embedLocally(proseText(12, 9000 + i, topic))))
+  const hnsw = async (q: string) =>
+    sql.begin(async (tx) => {
+      await tx`set local hnsw.iterative_scan = relaxed_order`
+      await tx`set local hnsw.ef_search = 40`
+      await tx`set local enable_sort = off`
+      return (await tx.unsafe(NEAREST(false), [kbId, q])).map((r) => r.id as string)
+    })
+  const exact = async (q: string) => (await sql.unsafe(NEAREST(true), [kbId, q])).map((r) => r.id as string)
+  await hnsw(queries[0]!)
+  await exact(queries[0]!)
+  let hits = 0
+  let hnswMs = 0
+  let exactMs = 0
+  for (const q of queries) {
+    let t = performance.now()
+    const approx = await hnsw(q)
+    hnswMs += performance.now() - t
+    t = performance.now()
+    const truth = await exact(q)
+    exactMs += performance.now() - t
+    const expected = new Set(truth)
+    hits += approx.filter((id) => expected.has(id)).length / Math.max(1, truth.length)
+  }
+  const plan = await sql.begin(async (tx) => {
+    await tx`set local hnsw.iterative_scan = relaxed_order`
+    return tx.unsafe(`explain ${NEAREST(false)}`, [kbId, queries[0]!])
+  })
+  const [{ count }] = (await sql`select count(*)::int as count from document_chunks`) as unknown as [{ count: number }]
+  return {
+    recallAt10: hits / queries.length,
+    hnswMeanMs: hnswMs / queries.length,
+    exactMeanMs: exactMs / queries.length,
+    autoPlanUsesHnsw: plan.some((r) => String(Object.values(r)[0]).includes('document_chunks_embedding_hnsw')),
+    tableChunks: count,
+  }
+}

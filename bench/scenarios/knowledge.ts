@@ -1,0 +1,136 @@
+// Knowledge-base benchmarks: chunker against LangChain's TokenTextSplitter, HNSW recall and
+// speed against an exact scan, embedding requests per document, indexing a 100-page PDF.
+import { knowledgeModules, runInChild } from '../knowledge/modules.ts'
+import { insertFixture, measureRecall } from '../knowledge/recall.ts'
+import type { ChunkTaskResult, IndexPdfResult } from '../knowledge/tasks.ts'
+import type { BenchContext, CustomBenchmark } from '../types.ts'
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const chunker: CustomBenchmark = {
+  name: 'knowledge: chunker vs LangChain TokenTextSplitter (cl100k, 500/50)',
+  async run() {
+    const words = 150_000
+    const ours = await runInChild<ChunkTaskResult>({ kind: 'chunk', splitter: 'ours', words })
+    const langchain = await runInChild<ChunkTaskResult>({ kind: 'chunk', splitter: 'langchain', words })
+    const same = ours.chunks.filter((c, i) => c === langchain.chunks[i]).length
+    const rate = (r: ChunkTaskResult) => r.tokens / (r.ms / 1000)
+    return [
+      { metric: 'input', value: `${fmt(ours.tokens)} tokens (${fmt(words)} words of prose with some non-ASCII)` },
+      { metric: 'ours (gpt-tokenizer) tokens/s', value: `${fmt(rate(ours))} (${fmt(ours.ms)} ms)` },
+      { metric: 'LangChain (js-tiktoken) tokens/s', value: `${fmt(rate(langchain))} (${fmt(langchain.ms)} ms)` },
+      { metric: 'speed ratio ours/LangChain', value: `${fmt(rate(ours) / rate(langchain), 2)}x` },
+      {
+        metric: 'peak RSS growth ours / LangChain',
+        value: `${ours.peakRssDeltaMb} MB / ${langchain.peakRssDeltaMb} MB`,
+      },
+      {
+        metric: 'heap growth during run ours / LangChain',
+        value: `${ours.heapGrowthMb} MB / ${langchain.heapGrowthMb} MB`,
+      },
+      {
+        metric: 'chunk boundaries',
+        value: `${same}/${Math.max(ours.chunks.length, langchain.chunks.length)} chunks identical (ours ${ours.chunks.length}, LangChain ${langchain.chunks.length})`,
+      },
+      {
+        metric: 'chunks with a broken character (U+FFFD)',
+        value: `ours ${ours.chunks.filter((c) => c.includes('\uFFFD')).length}, LangChain ${langchain.chunks.filter((c) => c.includes('\uFFFD')).length}`,
+      },
+    ]
+  },
+}
+
+const recall: CustomBenchmark = {
+  name: 'knowledge: HNSW (iterative scan) vs exact scan, 20 KBs x 1,000 chunks',
+  async run(ctx: BenchContext) {
+    const fixture = await insertFixture(ctx.sql)
+    try {
+      const r = await measureRecall(ctx.sql, fixture)
+      return [
+        { metric: 'chunks in table / in searched KB', value: `${fmt(r.tableChunks)} / 1,000` },
+        { metric: 'fixture insert / HNSW build', value: `${fmt(fixture.insertMs)} ms / ${fmt(fixture.indexMs)} ms` },
+        { metric: 'recall@10 (HNSW vs exact)', value: fmt(r.recallAt10, 3) },
+        { metric: 'mean latency HNSW / exact', value: `${fmt(r.hnswMeanMs, 1)} ms / ${fmt(r.exactMeanMs, 1)} ms` },
+        { metric: 'speed ratio exact/HNSW', value: `${fmt(r.exactMeanMs / r.hnswMeanMs, 2)}x` },
+        {
+          metric: 'planner picks HNSW unforced',
+          value: r.autoPlanUsesHnsw ? 'yes' : 'no (B-tree on knowledge_base_id + sort)',
+        },
+      ]
+    } finally {
+      await ctx.sql`delete from customers where id = ${fixture.customerId}`
+    }
+  },
+}
+
+const embeddingRequests: CustomBenchmark = {
+  name: 'knowledge: embedding requests per document vs the API-limit minimum',
+  async run(ctx: BenchContext) {
+    const m = await knowledgeModules()
+    const { proseText } = await import('../knowledge/corpus.ts')
+    const config = {
+      OPENAI_BASE_URL: ctx.embeddingsUrl,
+      OPENAI_API_KEY: 'local',
+      OPENAI_EMBEDDING_MODEL: 'text-embedding-3-small',
+    }
+    const rows = []
+    for (const words of [300, 20_000, 250_000]) {
+      const chunks = m.chunkText(proseText(words, words))
+      const counts = chunks.map((c) => c.tokenCount)
+      let requests = 0
+      await m.embedTexts(
+        config,
+        chunks.map((c) => ({ text: c.content, tokenCount: c.tokenCount })),
+        { onRequest: () => requests++ },
+      )
+      rows.push({
+        metric: `${fmt(counts.reduce((a, b) => a + b, 0))} tokens, ${chunks.length} chunks`,
+        value: `${requests} request(s); minimum ${m.minimumRequests(counts)} (one request per chunk: ${chunks.length})`,
+      })
+    }
+    return rows
+  },
+}
+
+const indexPdf: CustomBenchmark = {
+  name: 'knowledge: index a 100-page PDF with the local embedder',
+  async run(ctx: BenchContext) {
+    const [customer] = await ctx.sql`
+      insert into customers (name, slug, email) values ('Bench PDF', ${`bench-pdf-${Date.now()}`}, 'bench-pdf@example.com') returning id`
+    const customerId = customer!.id as string
+    try {
+      const [kb] =
+        await ctx.sql`insert into knowledge_bases (customer_id, name) values (${customerId}, 'Bench PDF') returning id`
+      const [doc] = await ctx.sql`
+        insert into knowledge_documents (knowledge_base_id, customer_id, title, status, content_type)
+        values (${kb!.id}, ${customerId}, '100 pages', 'processing', 'application/pdf') returning id`
+      const r = await runInChild<IndexPdfResult>({
+        kind: 'index-pdf',
+        embeddingsUrl: ctx.embeddingsUrl,
+        databaseUrl: ctx.databaseUrl,
+        documentId: doc!.id,
+        customerId,
+        knowledgeBaseId: kb!.id,
+      })
+      return [
+        {
+          metric: 'document',
+          value: `${r.pages} pages, ${fmt(r.pdfBytes / 1024)} KB, ${fmt(r.tokens)} tokens, ${r.chunks} chunks`,
+        },
+        { metric: 'total time', value: `${fmt(r.totalMs)} ms` },
+        {
+          metric: 'extract / chunk / embed / store',
+          value: `${fmt(r.extractMs)} / ${fmt(r.chunkMs)} / ${fmt(r.embedMs)} / ${fmt(r.storeMs)} ms`,
+        },
+        { metric: 'embedding requests', value: String(r.requests) },
+        { metric: 'peak JS heap + buffers above baseline', value: `${r.peakHeapMb} MB (Worker limit 128 MB)` },
+        { metric: 'peak RSS growth', value: `${r.peakRssDeltaMb} MB` },
+      ]
+    } finally {
+      await ctx.sql`delete from customers where id = ${customerId}`
+    }
+  },
+}
+
+export const knowledgeBenchmarks: CustomBenchmark[] = [chunker, embeddingRequests, indexPdf, recall]
