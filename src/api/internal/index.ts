@@ -2,6 +2,7 @@ import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
 import { registerCanRespond } from './routes/can-respond'
 import { registerConfig } from './routes/config'
+import { registerIntegrationRoutes } from './routes/integrations'
 import { registerKnowledgeSearchRoutes } from './routes/knowledge-search'
 import { registerUsageBatch } from './routes/usage-batch'
 import { registerValidateKey } from './routes/validate-key'
@@ -24,5 +25,6 @@ export function createInternalApi() {
   registerCanRespond(api)
   registerUsageBatch(api)
   registerKnowledgeSearchRoutes(api)
+  registerIntegrationRoutes(api)
   return api
 }
