@@ -8,6 +8,7 @@ import { init } from './http/middleware'
 import { health } from './routes/health'
 import type { HonoEnv } from './types'
 import { createWebApp } from './web/app'
+import { billingWebRoutes } from './web/billing/routes'
 
 export const contentSecurityPolicy = {
   defaultSrc: ["'self'"],
@@ -37,6 +38,7 @@ export function createApp() {
   app.route('/', health)
   app.route('/api/internal', createInternalApi())
   app.route('/', billingWebhook)
+  app.route('/', billingWebRoutes)
   app.route('/', createWebApp())
   return app
 }

@@ -5,7 +5,8 @@
 // POST /v1/billing_portal/sessions, GET /v1/subscriptions/:id.
 // Control endpoints for tests:
 //   POST /__control/subscriptions  (JSON subscription object) stores or replaces it
-//   POST /__control/failures       (JSON { path }) answers 500 to every request on that path
+//   POST /__control/failures       (JSON { path, params? }) answers 500 to requests on that path (whose
+//                                  form params include `params`, when given); DELETE with the same body ends it
 //   GET  /__control/requests       every request so far: { method, path, params }
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
@@ -41,7 +42,15 @@ export async function startFakeStripe(port = 0) {
   const requests: RecordedRequest[] = []
   const customers = new Map<string, StripeObject>()
   const subscriptions = new Map<string, StripeObject>()
-  const failingPaths = new Set<string>()
+  const failures = new Map<string, { path: string; params?: Record<string, string> }>()
+  const failureKey = (body: string) => {
+    const failure = JSON.parse(body) as { path: string; params?: Record<string, string> }
+    return [JSON.stringify(failure), failure] as const
+  }
+  const shouldFail = (path: string, params: Record<string, string>) =>
+    [...failures.values()].some(
+      (f) => f.path === path && Object.entries(f.params ?? {}).every(([k, v]) => params[k] === v),
+    )
 
   return startHttpServer((req, body, res) => {
     const url = new URL(req.url ?? '/', 'http://fake-stripe')
@@ -56,11 +65,11 @@ export async function startFakeStripe(port = 0) {
         return sendJson(res, 200, subscription)
       }
       if (method === 'POST' && path === '/__control/failures') {
-        failingPaths.add((JSON.parse(body) as { path: string }).path)
+        failures.set(...failureKey(body))
         return sendJson(res, 200, { ok: true })
       }
       if (method === 'DELETE' && path === '/__control/failures') {
-        failingPaths.delete((JSON.parse(body) as { path: string }).path)
+        failures.delete(failureKey(body)[0])
         return sendJson(res, 200, { ok: true })
       }
       return stripeError(res, 404, `No control route ${method} ${path}`)
@@ -72,7 +81,7 @@ export async function startFakeStripe(port = 0) {
     if (!/^Bearer sk_(test|live)_/.test(req.headers.authorization ?? '')) {
       return sendJson(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } })
     }
-    if (failingPaths.has(path)) return sendJson(res, 500, { error: { type: 'api_error', message: 'fake outage' } })
+    if (shouldFail(path, params)) return sendJson(res, 500, { error: { type: 'api_error', message: 'fake outage' } })
 
     if (method === 'POST' && path === '/v1/customers') {
       const customer = {

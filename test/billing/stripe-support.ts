@@ -26,10 +26,11 @@ export async function seedStripeSubscription(subscription: Record<string, unknow
   if (!res.ok) throw new Error(`fake Stripe refused the subscription: ${res.status}`)
 }
 
-export async function failStripePath(path: string, failing = true) {
+/** Makes the stand-in answer 500 on `path` (only for requests with these form params, when given). */
+export async function failStripePath(path: string, failing = true, params?: Record<string, string>) {
   await fetch(`${stripeBase()}/__control/failures`, {
     method: failing ? 'POST' : 'DELETE',
-    body: JSON.stringify({ path }),
+    body: JSON.stringify({ path, ...(params ? { params } : {}) }),
   })
 }
 

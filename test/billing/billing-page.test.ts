@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import * as s from '../../src/db/schema'
+import { testDb } from '../support/db'
+import { factories, uniq } from '../support/factories'
+import { WebClient } from '../web/client'
+
+async function signedIn(customerOverrides: Parameters<ReturnType<typeof factories>['customer']>[0] = {}) {
+  const { db } = testDb()
+  const f = factories(db)
+  const customer = await f.customer(customerOverrides)
+  const user = await f.customerUser({ customerId: customer.id })
+  const client = new WebClient()
+  await client.loginAs(db, user)
+  return { db, f, customer, client }
+}
+
+describe('GET /billing/', () => {
+  it('needs login', async () => {
+    const res = await new WebClient().get('/billing/')
+    expect([302, 303]).toContain(res.status)
+    expect(res.headers.get('Location')).toBe('/login?next=%2Fbilling%2F')
+  })
+
+  it('shows plan, status, period, usage against limits, balance and plans to switch to', async () => {
+    const { f, customer, client } = await signedIn()
+    const plan = await f.plan({ name: `Starter${uniq()}`, limits: { messages: 100, tokens: 10000 } })
+    const other = await f.plan({ name: `Scale${uniq()}`, priceCents: 19900 })
+    await f.subscription({
+      customerId: customer.id,
+      planId: plan.id,
+      currentPeriodStart: new Date('2030-03-01T00:00:00Z'),
+      currentPeriodEnd: new Date('2030-03-31T00:00:00Z'),
+    })
+    const agent = await f.agentInstance({ customerId: customer.id })
+    await f.usageRecord({
+      customerId: customer.id,
+      agentInstanceId: agent.id,
+      periodStart: new Date('2030-03-01T00:00:00Z'),
+      periodEnd: new Date('2030-03-31T00:00:00Z'),
+      messages: 42,
+    })
+    await f.extraUsageBalance({ customerId: customer.id, balanceCents: 1234 })
+
+    const { res, html } = await client.page('/billing/')
+    expect(res.status).toBe(200)
+    expect(html).toContain(plan.name)
+    expect(html).toContain('active')
+    expect(html).toContain('Period 2030-03-01 to 2030-03-31')
+    expect(html).toMatch(/<strong>42<\/strong>\s*<span class="muted"> of 100<\/span>/)
+    expect(html).toContain('$12.34')
+    expect(html).toContain(`Switch to ${other.name}`)
+    expect(html).toContain('$199.00')
+    expect(html).toContain('action="/billing/portal/"')
+    expect(html).toContain('action="/billing/top-up/"')
+    expect(html).not.toMatch(/sk_test|whsec_/)
+  })
+
+  it('shows the trial banner with its end', async () => {
+    const { f, customer, client } = await signedIn()
+    const trialEndsAt = new Date(Date.now() + 5 * 86_400_000)
+    await f.subscription({ customerId: customer.id, status: 'trialing', trialEndsAt, stripeSubscriptionId: null })
+    const { html } = await client.page('/billing')
+    expect(html).toContain('Free trial')
+    expect(html).toContain(trialEndsAt.toISOString().slice(0, 10))
+  })
+
+  it('shows the grace banner with its end', async () => {
+    const { db, f, customer, client } = await signedIn()
+    await f.subscription({ customerId: customer.id, status: 'past_due' })
+    const graceEnds = new Date(Date.now() + 12 * 3_600_000)
+    await db.update(s.customers).set({ gracePeriodEndsAt: graceEnds }).where(eq(s.customers.id, customer.id))
+    const { html } = await client.page('/billing/')
+    expect(html).toContain('Grace period')
+    expect(html).toContain(graceEnds.toISOString().slice(0, 10))
+  })
+
+  it('confirms a finished checkout', async () => {
+    const { client } = await signedIn()
+    const { html } = await client.page('/billing/?checkout=success')
+    expect(html).toContain('as soon as Stripe confirms the payment')
+  })
+})
