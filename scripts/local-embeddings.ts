@@ -18,9 +18,18 @@ export const MAX_TOKENS_PER_INPUT = 8192
 const RATE_LIMIT_ONCE = /\[\[embeddings:429-once:([\w-]+)\]\]/
 const ALWAYS_UNAVAILABLE = '[[embeddings:503]]'
 
+const bucketCache = new Map<string, [number, number]>()
+
 function bucket(feature: string, dimensions: number): [number, number] {
+  const key = `${dimensions}:${feature}`
+  const cached = bucketCache.get(key)
+  if (cached) return cached
   const digest = createHash('sha256').update(feature).digest()
-  return [digest.readUInt32LE(0) % dimensions, digest[4]! & 1 ? 1 : -1]
+  const result: [number, number] = [digest.readUInt32LE(0) % dimensions, digest[4]! & 1 ? 1 : -1]
+  // Bounded: a memo for repeated words, not a store of everything ever embedded.
+  if (bucketCache.size >= 500_000) bucketCache.clear()
+  bucketCache.set(key, result)
+  return result
 }
 
 export function embedLocally(text: string, dimensions = LOCAL_EMBEDDING_DIMENSIONS): Float32Array {

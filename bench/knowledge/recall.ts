@@ -64,8 +64,10 @@ export async function insertFixture(sql: Sql): Promise<Fixture> {
   } finally {
     insertMs = performance.now() - started
     const indexStarted = performance.now()
-    await sql`set maintenance_work_mem = '256MB'`
-    await sql.unsafe(indexDef.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS'))
+    await sql.begin(async (tx) => {
+      await tx`set local maintenance_work_mem = '512MB'`
+      await tx.unsafe(indexDef.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS'))
+    })
     await sql`analyze document_chunks`
     indexMs = performance.now() - indexStarted
   }

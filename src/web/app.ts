@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { HonoEnv } from '../types'
+import { knowledgeRoutes } from './knowledge/routes'
 import { agentRoutes } from './routes/agents'
 import { authRoutes } from './routes/auth'
 import { dashboardRoutes } from './routes/dashboard'
@@ -14,4 +15,5 @@ export function createWebApp() {
     .route('/', dashboardRoutes)
     .route('/', onboardingRoutes)
     .route('/', agentRoutes)
+    .route('/', knowledgeRoutes)
 }

@@ -1,0 +1,195 @@
+import type { FC } from 'hono/jsx'
+import type { KnowledgeDocument } from '../../knowledge/documents'
+import { ACCEPTED_EXTENSIONS } from '../../knowledge/file-types'
+import type { SearchResult } from '../../knowledge/search'
+import { CsrfField } from '../layout'
+import { DocumentsTable, SearchResults } from './components'
+
+export interface KnowledgeBaseSummary {
+  id: string
+  name: string
+  description: string
+  documentCount: number
+}
+
+const Notice: FC<{ notice?: string; errors?: string[] }> = ({ notice, errors }) => (
+  <>
+    {notice ? (
+      <div class="notice ok" role="status">
+        <p>{notice}</p>
+      </div>
+    ) : null}
+    {errors && errors.length > 0 ? (
+      <div class="notice bad" role="alert">
+        {errors.map((e) => (
+          <p>{e}</p>
+        ))}
+      </div>
+    ) : null}
+  </>
+)
+
+export const KnowledgeListPage: FC<{
+  knowledgeBases: KnowledgeBaseSummary[]
+  csrfToken: string
+  errors?: string[]
+  values?: { name?: string; description?: string }
+}> = ({ knowledgeBases, csrfToken, errors, values }) => (
+  <>
+    <h1>Knowledge bases</h1>
+    <p class="muted">Documents your agents search when they answer.</p>
+    <Notice errors={errors} />
+    {knowledgeBases.length === 0 ? (
+      <p class="card">You have no knowledge bases yet.</p>
+    ) : (
+      <div class="card">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Documents</th>
+            </tr>
+          </thead>
+          <tbody>
+            {knowledgeBases.map((kb) => (
+              <tr>
+                <td>
+                  <a href={`/knowledge/${kb.id}`}>{kb.name}</a>
+                  {kb.description ? <p class="muted small">{kb.description}</p> : null}
+                </td>
+                <td>{kb.documentCount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    )}
+    <section class="card">
+      <h2>New knowledge base</h2>
+      <form method="post" action="/knowledge">
+        <CsrfField token={csrfToken} />
+        <div class="field">
+          <label for="kb-name">Name</label>
+          <input id="kb-name" name="name" required maxlength={120} value={values?.name ?? ''} />
+        </div>
+        <div class="field">
+          <label for="kb-description">
+            Description <span class="optional">(optional)</span>
+          </label>
+          <input id="kb-description" name="description" maxlength={1000} value={values?.description ?? ''} />
+        </div>
+        <div class="actions">
+          <button type="submit">Create</button>
+        </div>
+      </form>
+    </section>
+  </>
+)
+
+export interface KnowledgeBasePageProps {
+  kb: { id: string; name: string; description: string }
+  documents: KnowledgeDocument[]
+  csrfToken: string
+  notice?: string
+  errors?: string[]
+  query?: string
+  results?: SearchResult[] | null
+}
+
+export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
+  const base = `/knowledge/${p.kb.id}`
+  return (
+    <div id="knowledge-base">
+      <p class="muted small">
+        <a href="/knowledge">Knowledge bases</a> / {p.kb.name}
+      </p>
+      <h1>{p.kb.name}</h1>
+      {p.kb.description ? <p class="muted">{p.kb.description}</p> : null}
+      <Notice notice={p.notice} errors={p.errors} />
+
+      <section class="card">
+        <h2>Add documents</h2>
+        <form method="post" action={`${base}/documents`} enctype="multipart/form-data">
+          <CsrfField token={p.csrfToken} />
+          <div class="field">
+            <label for="kb-files">Files</label>
+            <input id="kb-files" type="file" name="files" multiple accept={ACCEPTED_EXTENSIONS.join(',')} required />
+            <p class="help">PDF, Word (.docx), HTML, Markdown or text; up to 25 MB each.</p>
+          </div>
+          <div class="actions">
+            <button type="submit">Upload</button>
+          </div>
+        </form>
+        <form method="post" action={`${base}/text`}>
+          <CsrfField token={p.csrfToken} />
+          <div class="field">
+            <label for="kb-text-title">Title</label>
+            <input id="kb-text-title" name="title" required maxlength={200} />
+          </div>
+          <div class="field">
+            <label for="kb-text">Text</label>
+            <textarea id="kb-text" name="text" rows={5} required />
+          </div>
+          <div class="actions">
+            <button type="submit">Add text</button>
+          </div>
+        </form>
+      </section>
+
+      <section class="card">
+        <h2>Documents</h2>
+        <DocumentsTable kbId={p.kb.id} documents={p.documents} csrfToken={p.csrfToken} />
+      </section>
+
+      <section class="card">
+        <h2>Try a search</h2>
+        <form
+          method="post"
+          action={`${base}/search`}
+          hx-post={`${base}/search`}
+          hx-target="#search-results"
+          hx-swap="outerHTML"
+        >
+          <CsrfField token={p.csrfToken} />
+          <div class="field">
+            <label for="kb-query">Question</label>
+            <input id="kb-query" name="query" required maxlength={2000} value={p.query ?? ''} />
+          </div>
+          <div class="actions">
+            <button type="submit">Search</button>
+          </div>
+        </form>
+        <SearchResults query={p.query ?? ''} results={p.results ?? null} />
+      </section>
+
+      <section class="card">
+        <h2>Settings</h2>
+        <form method="post" action={base}>
+          <CsrfField token={p.csrfToken} />
+          <div class="field">
+            <label for="kb-rename">Name</label>
+            <input id="kb-rename" name="name" required maxlength={120} value={p.kb.name} />
+          </div>
+          <div class="field">
+            <label for="kb-redescribe">
+              Description <span class="optional">(optional)</span>
+            </label>
+            <input id="kb-redescribe" name="description" maxlength={1000} value={p.kb.description} />
+          </div>
+          <div class="actions">
+            <button type="submit">Save</button>
+          </div>
+        </form>
+        <form method="post" action={`${base}/delete`}>
+          <CsrfField token={p.csrfToken} />
+          <div class="actions">
+            <button type="submit" class="danger">
+              Delete this knowledge base
+            </button>
+          </div>
+          <p class="help small muted">Deletes every document, its chunks and its stored file.</p>
+        </form>
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,203 @@
+import { type Context, Hono } from 'hono'
+import { AppError } from '../../errors'
+import {
+  addTextDocument,
+  type DocumentDeps,
+  deleteDocument,
+  listDocuments,
+  reindexDocument,
+  uploadDocument,
+} from '../../knowledge/documents'
+import {
+  createKnowledgeBase,
+  deleteKnowledgeBase,
+  getKnowledgeBase,
+  listKnowledgeBases,
+  updateKnowledgeBase,
+} from '../../knowledge/knowledge-bases'
+import { MAX_UPLOAD_BYTES } from '../../knowledge/limits'
+import { type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
+import type { HonoEnv } from '../../types'
+import { csrfTokenOf } from '../csrf'
+import { field, isHtmx, readForm } from '../forms'
+import { page } from '../layout'
+import { requireCustomer, signedIn } from '../session'
+import { DocumentsTable, SearchResults } from './components'
+import { KnowledgeBasePage, KnowledgeListPage } from './pages'
+
+const NOTICES: Record<string, string> = {
+  created: 'Knowledge base created. Add documents below.',
+  saved: 'Saved.',
+  uploaded: 'Uploaded: the documents are being processed.',
+  reindexing: 'The document is queued for re-indexing.',
+  removed: 'The document and its chunks were deleted.',
+}
+
+const kbUrl = (id: string, notice?: keyof typeof NOTICES) => `/knowledge/${id}${notice ? `?notice=${notice}` : ''}`
+
+function documentDeps(c: Context<HonoEnv>): DocumentDeps {
+  return { db: c.var.services.database.db, bucket: c.env.UPLOADS, queue: c.env.DOCUMENT_QUEUE }
+}
+
+async function renderKnowledgeBase(
+  c: Context<HonoEnv>,
+  kbId: string,
+  extra: { errors?: string[]; query?: string; results?: SearchResult[] | null } = {},
+  status?: 200 | 422,
+) {
+  const { customer } = signedIn(c)
+  const { db } = c.var.services.database
+  const kb = await getKnowledgeBase(db, customer.id, kbId)
+  const documents = await listDocuments(db, customer.id, kb.id)
+  return page(
+    c,
+    { title: kb.name, active: 'knowledge' },
+    <KnowledgeBasePage
+      kb={kb}
+      documents={documents}
+      csrfToken={csrfTokenOf(c)}
+      notice={NOTICES[c.req.query('notice') ?? '']}
+      {...extra}
+    />,
+    status,
+  )
+}
+
+/** A refusal the customer can act on (wrong type, too big, empty...): shown on the page, not an error page. */
+const isRefusal = (error: unknown): error is AppError =>
+  error instanceof AppError && ['BAD_REQUEST', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(error.code)
+
+export const knowledgeRoutes = new Hono<HonoEnv>()
+  .use('/knowledge', requireCustomer())
+  .use('/knowledge/*', requireCustomer())
+  .get('/knowledge', async (c) => {
+    const { customer } = signedIn(c)
+    const knowledgeBases = await listKnowledgeBases(c.var.services.database.db, customer.id)
+    return page(
+      c,
+      { title: 'Knowledge bases', active: 'knowledge' },
+      <KnowledgeListPage knowledgeBases={knowledgeBases} csrfToken={csrfTokenOf(c)} />,
+    )
+  })
+  .post('/knowledge', async (c) => {
+    const { customer } = signedIn(c)
+    const { db } = c.var.services.database
+    const form = await readForm(c)
+    const values = { name: field(form, 'name'), description: field(form, 'description') }
+    try {
+      const kb = await createKnowledgeBase(db, customer.id, values)
+      return c.redirect(kbUrl(kb.id, 'created'), 303)
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      const knowledgeBases = await listKnowledgeBases(db, customer.id)
+      return page(
+        c,
+        { title: 'Knowledge bases', active: 'knowledge' },
+        <KnowledgeListPage
+          knowledgeBases={knowledgeBases}
+          csrfToken={csrfTokenOf(c)}
+          errors={[error.message]}
+          values={values}
+        />,
+        422,
+      )
+    }
+  })
+  .get('/knowledge/:id', (c) => renderKnowledgeBase(c, c.req.param('id')))
+  .post('/knowledge/:id', async (c) => {
+    const { customer } = signedIn(c)
+    const form = await readForm(c)
+    try {
+      await updateKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'), {
+        name: field(form, 'name'),
+        description: field(form, 'description'),
+      })
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      return renderKnowledgeBase(c, c.req.param('id'), { errors: [error.message] }, 422)
+    }
+    return c.redirect(kbUrl(c.req.param('id'), 'saved'), 303)
+  })
+  .post('/knowledge/:id/delete', async (c) => {
+    const { customer } = signedIn(c)
+    await deleteKnowledgeBase(c.var.services.database.db, c.env.UPLOADS, customer.id, c.req.param('id'))
+    return c.redirect('/knowledge', 303)
+  })
+  .get('/knowledge/:id/documents', async (c) => {
+    const { customer } = signedIn(c)
+    const { db } = c.var.services.database
+    const kb = await getKnowledgeBase(db, customer.id, c.req.param('id'))
+    const documents = await listDocuments(db, customer.id, kb.id)
+    return c.html(<DocumentsTable kbId={kb.id} documents={documents} csrfToken={csrfTokenOf(c)} />)
+  })
+  .post('/knowledge/:id/documents', async (c) => {
+    const { customer } = signedIn(c)
+    const kbId = c.req.param('id')
+    const deps = documentDeps(c)
+    await getKnowledgeBase(deps.db, customer.id, kbId)
+    const form = await c.req.formData().catch(() => null)
+    const files = (form?.getAll('files') ?? []).filter((f): f is File => typeof f !== 'string' && f.name !== '')
+    if (files.length === 0)
+      return renderKnowledgeBase(c, kbId, { errors: ['Choose at least one file to upload.'] }, 422)
+    const errors: string[] = []
+    for (const file of files) {
+      try {
+        if (file.size > MAX_UPLOAD_BYTES)
+          throw new AppError('PAYLOAD_TOO_LARGE', `"${file.name}" is larger than the 25 MB limit`)
+        const bytes = new Uint8Array(await file.arrayBuffer())
+        await uploadDocument(deps, { customerId: customer.id, kbId, fileName: file.name, bytes })
+      } catch (error) {
+        if (!isRefusal(error)) throw error
+        errors.push(error.message)
+      }
+    }
+    if (errors.length > 0) return renderKnowledgeBase(c, kbId, { errors }, 422)
+    return c.redirect(kbUrl(kbId, 'uploaded'), 303)
+  })
+  .post('/knowledge/:id/text', async (c) => {
+    const { customer } = signedIn(c)
+    const kbId = c.req.param('id')
+    const form = await readForm(c)
+    try {
+      await addTextDocument(documentDeps(c), {
+        customerId: customer.id,
+        kbId,
+        title: field(form, 'title'),
+        text: field(form, 'text'),
+      })
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      return renderKnowledgeBase(c, kbId, { errors: [error.message] }, 422)
+    }
+    return c.redirect(kbUrl(kbId, 'uploaded'), 303)
+  })
+  .post('/knowledge/:id/documents/:documentId/reindex', async (c) => {
+    const { customer } = signedIn(c)
+    const kb = await getKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'))
+    await reindexDocument(documentDeps(c), customer.id, c.req.param('documentId'))
+    return c.redirect(kbUrl(kb.id, 'reindexing'), 303)
+  })
+  .post('/knowledge/:id/documents/:documentId/delete', async (c) => {
+    const { customer } = signedIn(c)
+    const kb = await getKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'))
+    await deleteDocument(documentDeps(c), customer.id, c.req.param('documentId'))
+    return c.redirect(kbUrl(kb.id, 'removed'), 303)
+  })
+  .post('/knowledge/:id/search', async (c) => {
+    const { customer } = signedIn(c)
+    const { db } = c.var.services.database
+    const kb = await getKnowledgeBase(db, customer.id, c.req.param('id'))
+    const query = field(await readForm(c), 'query').slice(0, 2000)
+    const results = query
+      ? await searchKnowledgeBase({
+          db,
+          config: c.var.services.config,
+          kbId: kb.id,
+          customerId: customer.id,
+          query,
+          topK: 5,
+        })
+      : []
+    if (isHtmx(c)) return c.html(<SearchResults query={query} results={results} />)
+    return renderKnowledgeBase(c, kb.id, { query, results })
+  })
