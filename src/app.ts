@@ -9,6 +9,7 @@ import { health } from './routes/health'
 import type { HonoEnv } from './types'
 import { createWebApp } from './web/app'
 import { billingWebRoutes } from './web/billing/routes'
+import { integrationWebRoutes } from './web/integrations/routes'
 
 export const contentSecurityPolicy = {
   defaultSrc: ["'self'"],
@@ -39,6 +40,7 @@ export function createApp() {
   app.route('/api/internal', createInternalApi())
   app.route('/', billingWebhook)
   app.route('/', billingWebRoutes)
+  app.route('/', integrationWebRoutes)
   app.route('/', createWebApp())
   return app
 }

@@ -1,0 +1,85 @@
+import { type Context, Hono } from 'hono'
+import { z } from 'zod'
+import { AppError } from '../../errors'
+import { type CallbackParams, completeConnect, startConnect } from '../../integrations/connect'
+import { disconnectIntegration } from '../../integrations/disconnect'
+import { listConnectableProviders } from '../../integrations/providers'
+import { listIntegrations } from '../../integrations/queries'
+import type { HonoEnv } from '../../types'
+import { csrfTokenOf } from '../csrf'
+import { page } from '../layout'
+import { requireCustomer, signedIn } from '../session'
+import { IntegrationsPage, type IntegrationsPageProps, integrationsFlash } from './page'
+
+const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/)
+const idParam = z.uuid()
+const callbackQuery = z.object({
+  state: z.string().max(200).optional(),
+  code: z.string().max(2000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(1000).optional(),
+})
+
+const redirectUri = (c: Context<HonoEnv>) =>
+  `${c.var.services.config.APP_ORIGIN ?? new URL(c.req.url).origin}/integrations/callback`
+
+const depsOf = (c: Context<HonoEnv>) => ({ keys: c.var.services.config.ENCRYPTION_KEY, logger: c.var.services.logger })
+
+async function render(c: Context<HonoEnv>, notice?: IntegrationsPageProps['notice'], status?: 200 | 400 | 404 | 503) {
+  const { customer } = signedIn(c)
+  const { db } = c.var.services.database
+  const [providers, integrations] = await Promise.all([listConnectableProviders(db), listIntegrations(db, customer.id)])
+  return page(
+    c,
+    { title: 'Integrations', active: 'integrations' },
+    <IntegrationsPage providers={providers} integrations={integrations} csrf={csrfTokenOf(c)} notice={notice} />,
+    status,
+  )
+}
+
+/** Connect pages: list, start (→ provider), callback (← provider), disconnect. */
+export const integrationWebRoutes = new Hono<HonoEnv>()
+  .get('/integrations', requireCustomer(), (c) => render(c, integrationsFlash(new URL(c.req.url).searchParams)))
+  // The OAuth callback comes before `/:slug/connect` so `callback` is never read as a slug.
+  .get('/integrations/callback', requireCustomer(), async (c) => {
+    const { customer, session } = signedIn(c)
+    const params = callbackQuery.safeParse(c.req.query())
+    if (!params.success)
+      return render(c, { kind: 'bad', text: 'The provider sent back a link this app cannot read.' }, 400)
+    try {
+      await completeConnect(c.var.services.database.db, depsOf(c), {
+        session: { id: session.id, customerId: customer.id },
+        params: params.data satisfies CallbackParams,
+        redirectUri: redirectUri(c),
+      })
+    } catch (error) {
+      // Refusals, denials, a stale state or an unreachable provider: shown on the page, readably.
+      if (!(error instanceof AppError) || error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'BAD_ENVIRONMENT') {
+        throw error
+      }
+      return render(c, { kind: 'bad', text: error.message }, error.status === 503 ? 503 : 400)
+    }
+    return c.redirect('/integrations?connected=1', 303)
+  })
+  .get('/integrations/:slug/connect', requireCustomer(), async (c) => {
+    const { customer, session } = signedIn(c)
+    const slug = slugParam.safeParse(c.req.param('slug'))
+    if (!slug.success) throw new AppError('NOT_FOUND', 'Integration provider not found')
+    const { authorizeUrl } = await startConnect(c.var.services.database.db, depsOf(c), {
+      session: { id: session.id, customerId: customer.id },
+      providerSlug: slug.data,
+      redirectUri: redirectUri(c),
+    })
+    if (c.req.header('HX-Request')) {
+      c.header('HX-Redirect', authorizeUrl)
+      return c.body(null, 204)
+    }
+    return c.redirect(authorizeUrl, 302)
+  })
+  .post('/integrations/:id/disconnect', requireCustomer(), async (c) => {
+    const { customer } = signedIn(c)
+    const id = idParam.safeParse(c.req.param('id'))
+    if (!id.success) throw new AppError('NOT_FOUND', 'Integration not found')
+    await disconnectIntegration(c.var.services.database.db, customer.id, id.data)
+    return c.redirect('/integrations?disconnected=1', 303)
+  })
