@@ -10,31 +10,49 @@ export const TEST_SECRETS = {
 }
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async ({ inject }) => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...TEST_SECRETS,
-          APP_ENV: 'test',
-          LOG_LEVEL: 'warn',
-          APP_ORIGIN: 'http://localhost',
-          DATABASE_URL: inject('databaseUrl'),
-          LOCAL_WS_PROXY: inject('wsProxy'),
-          OPENAI_BASE_URL: inject('embeddingsUrl'),
-          STRIPE_API_BASE: inject('stripeApiBase'),
-          OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                APP_ENV: 'test',
+                LOG_LEVEL: 'warn',
+                APP_ORIGIN: 'http://localhost',
+                DATABASE_URL: inject('databaseUrl'),
+                LOCAL_WS_PROXY: inject('wsProxy'),
+                OPENAI_BASE_URL: inject('embeddingsUrl'),
+                STRIPE_API_BASE: inject('stripeApiBase'),
+                OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
+              },
+            },
+          })),
+        ],
+        // Test fixture files (PDF, DOCX, ...) import as data URLs with `?inline`.
+        assetsInclude: ['**/test/fixtures/**'],
+        test: {
+          name: 'workers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**', 'test/node/**'],
+          globalSetup: ['./test/node/global-setup.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
-    })),
-  ],
-  // Test fixture files (PDF, DOCX, ...) import as data URLs with `?inline`.
-  assetsInclude: ['**/test/fixtures/**'],
-  test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/node/**'],
-    globalSetup: ['./test/node/global-setup.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+      {
+        // Chromium (playwright-core) against `wrangler dev`, in Node: see test/browser/global-setup.ts.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['./test/browser/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
+      },
+    ],
   },
 })
