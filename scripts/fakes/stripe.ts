@@ -140,3 +140,10 @@ export async function startFakeStripe(port = 0) {
     return stripeError(res, 404, `Unrecognized request URL (${method}: ${path}).`)
   }, port)
 }
+
+// `node scripts/fakes/stripe.ts [port]`: the stand-in on its own, for trying checkout locally
+// (STRIPE_API_BASE=http://127.0.0.1:12111 with any sk_test_ key in .dev.vars).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const server = await startFakeStripe(Number(process.argv[2] ?? 12111))
+  console.log(`fake Stripe API on ${server.url}`)
+}
