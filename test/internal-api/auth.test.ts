@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type AgentScopedEnv, agentAuth, serviceAuth } from '../../src/api/internal/auth'
 import { createApp, newApp } from '../../src/app'
+import type { HonoEnv } from '../../src/types'
 import { testDb } from '../support/db'
 import { env, ROTATED_SERVICE_SECRET, SERVICE_SECRET } from '../support/env'
 import { createExecutionContext, internalHeaders } from '../support/http'
@@ -9,7 +10,12 @@ import { billedAgent, getJson, type Json } from './fixtures'
 
 const configPath = (id: string) => `/api/internal/agent/${id}/config`
 
-async function fetchWith(app: { fetch: Hono['fetch'] }, path: string, headers: Record<string, string>, overrides = {}) {
+async function fetchWith(
+  app: { fetch: Hono<HonoEnv>['fetch'] },
+  path: string,
+  headers: Record<string, string>,
+  overrides = {},
+) {
   const res = await app.fetch(
     new Request(`http://localhost${path}`, { headers }),
     { ...env, ...overrides },
