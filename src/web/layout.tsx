@@ -68,6 +68,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, customer, se
                   {item.label}
                 </a>
               ))}
+              <span class="account-name">{customer.name}</span>
               <form method="post" action="/logout" class="inline">
                 <CsrfField token={session.csrfToken} />
                 <button type="submit" class="link">
@@ -84,10 +85,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, customer, se
             </nav>
           )}
         </header>
-        <main id="main">
-          {customer ? <p class="account muted">{customer.name}</p> : null}
-          {children}
-        </main>
+        <main id="main">{children}</main>
       </body>
     </html>
   </>

@@ -117,7 +117,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
       await page.click('button:has-text("Create agent")')
 
       // Created: the key is shown once
-      await expect.poll(() => page.textContent('h1')).toContain('Your agent is ready')
+      await expect.poll(() => page.textContent('h1')).toBe('Ava is ready')
       const key = await page.inputValue('#api-key')
       expect(key).toMatch(/^efk_[A-Za-z0-9]+_[A-Za-z0-9]+$/)
       if (javaScriptEnabled) {

@@ -14,7 +14,12 @@ const Meter: FC<{ label: string; used: number; limit?: number }> = ({ label, use
         <span class="muted"> {limit === undefined ? 'used (no limit)' : `of ${number(limit)}`}</span>
       </p>
       {limit === undefined ? null : (
-        <progress max={100} value={percent} aria-label={`${label}: ${percent}% of the plan`}>
+        <progress
+          max={100}
+          value={percent}
+          class={limit !== undefined && used >= limit ? 'full' : undefined}
+          aria-label={`${label}: ${percent}% of the plan`}
+        >
           {percent}%
         </progress>
       )}

@@ -158,12 +158,8 @@ export const AgentCreatedPage: FC<{ agentId: string; agentName: string; apiKey: 
   apiKey,
 }) => (
   <section id="wizard">
-    <div class="notice ok" role="status">
-      <p>
-        <strong>{agentName}</strong> is ready.
-      </p>
-    </div>
-    <h1>Your agent is ready</h1>
+    <h1>{agentName} is ready</h1>
+    <p>Your agent was created and is active. Connect it to your site with its API key.</p>
     <KeyReveal apiKey={apiKey} />
     <div class="actions">
       <a class="button" href={`/agents/${agentId}`}>
@@ -202,7 +198,7 @@ export const PlanLimitPage: FC<{ message: string }> = ({ message }) => (
     <div class="notice warn" role="alert">
       <p>{message}</p>
     </div>
-    <p>Your answers are saved; once you have upgraded, come back and finish the setup.</p>
+    <p>Once you have upgraded, come back here to finish the setup: answers you already gave are kept.</p>
     <div class="actions">
       <a class="button" href="/billing">
         Upgrade your plan
