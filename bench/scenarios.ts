@@ -1,8 +1,9 @@
 // Every benchmark `npm run bench` runs. Add scenarios from bench/scenarios/*.ts here.
+import { billingBenchmarks, billingScenarios } from './scenarios/billing.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
-export const httpScenarios: HttpScenario[] = [...internalApiScenarios]
+export const httpScenarios: HttpScenario[] = [...internalApiScenarios, ...billingScenarios]
 
-export const customBenchmarks: CustomBenchmark[] = [...knowledgeBenchmarks]
+export const customBenchmarks: CustomBenchmark[] = [...knowledgeBenchmarks, ...billingBenchmarks]
