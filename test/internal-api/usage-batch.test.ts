@@ -151,6 +151,9 @@ describe('POST /api/internal/usage/batch', () => {
     ['a non-UUID agent id', { agent_instance_id: 'agent-1' }],
     ['a missing request_id', { request_id: undefined }],
     ['an empty request_id', { request_id: '' }],
+    ['a NUL in the request_id', { request_id: 'a\u0000b' }],
+    ['a lone surrogate in the request_id', { request_id: 'a\ud800b' }],
+    ['a 201-character request_id', { request_id: 'r'.repeat(201) }],
     ['a malformed timestamp', { timestamp: 'yesterday' }],
     ['an impossible date', { timestamp: '2026-02-30T10:00:00Z' }],
   ])('rejects a report with %s', async (_label, override) => {

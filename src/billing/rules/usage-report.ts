@@ -22,7 +22,7 @@ export const usageReportSchema = z.object({
     .refine((m) => m.messages !== undefined || m.input_tokens !== undefined || m.output_tokens !== undefined, {
       message: 'needs at least one of messages, input_tokens, output_tokens',
     }),
-  request_id: z.string().min(1).max(200),
+  request_id: z.string().regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters'),
 })
 export type UsageReport = z.infer<typeof usageReportSchema>
 
