@@ -1,8 +1,10 @@
 // Loads a catalog file (plans, agent types, billing settings) into a database.
 // Idempotent: rows are matched by slug/key and updated in place.
 import { readFile } from 'node:fs/promises'
-import type { Sql } from 'postgres'
+import type { Sql, TransactionSql } from 'postgres'
+import { createFernet } from '../src/platform/fernet.ts'
 import { connect } from './migrations.ts'
+import { parseKeys } from './rotate-keys.ts'
 
 export const DEMO_CATALOG = new URL('../catalog/demo.json', import.meta.url).pathname
 
@@ -10,10 +12,30 @@ interface Catalog {
   plans?: Array<Record<string, unknown> & { slug: string }>
   agent_types?: Array<Record<string, unknown> & { slug: string }>
   billing_settings?: Record<string, { value: unknown; description?: string }>
+  integration_providers?: CatalogProvider[]
 }
 
-export async function seedCatalog(sql: Sql, catalog: Catalog) {
-  const counts = { plans: 0, agent_types: 0, billing_settings: 0 }
+interface CatalogProvider {
+  slug: string
+  name: string
+  authorize_url: string
+  token_url: string
+  scopes?: string
+  client_id: string
+  /** The OAuth client secret in plaintext (local stand-ins only), or the name of an env var holding it. */
+  client_secret?: string
+  client_secret_env?: string
+  is_active?: boolean
+}
+
+export interface SeedOptions {
+  /** ENCRYPTION_KEY's keys: provider client secrets are stored encrypted, so without keys they are skipped. */
+  encryptionKeys?: readonly string[]
+  env?: Record<string, string | undefined>
+}
+
+export async function seedCatalog(sql: Sql, catalog: Catalog, options: SeedOptions = {}) {
+  const counts = { plans: 0, agent_types: 0, billing_settings: 0, integration_providers: 0, client_secrets_skipped: 0 }
   await sql.begin(async (tx) => {
     for (const p of catalog.plans ?? []) {
       await tx`
@@ -49,15 +71,61 @@ export async function seedCatalog(sql: Sql, catalog: Catalog) {
         WHERE (billing_settings.value, billing_settings.description) IS DISTINCT FROM (excluded.value, excluded.description)`
       counts.billing_settings++
     }
+    for (const p of catalog.integration_providers ?? []) {
+      const secret = await providerSecret(tx, p, options)
+      if (secret === 'skipped') counts.client_secrets_skipped++
+      const clientSecret = typeof secret === 'string' && secret !== 'skipped' ? secret : null
+      await tx`
+        INSERT INTO integration_providers (slug, name, authorize_url, token_url, scopes, client_id, client_secret, is_active)
+        VALUES (${p.slug}, ${p.name}, ${p.authorize_url}, ${p.token_url}, ${p.scopes ?? ''}, ${p.client_id},
+                ${clientSecret}, ${p.is_active !== false})
+        ON CONFLICT (slug) DO UPDATE SET
+          name = excluded.name, authorize_url = excluded.authorize_url, token_url = excluded.token_url,
+          scopes = excluded.scopes, client_id = excluded.client_id, is_active = excluded.is_active,
+          client_secret = COALESCE(excluded.client_secret, integration_providers.client_secret), updated_at = now()
+        WHERE (integration_providers.name, integration_providers.authorize_url, integration_providers.token_url,
+               integration_providers.scopes, integration_providers.client_id, integration_providers.is_active)
+          IS DISTINCT FROM (excluded.name, excluded.authorize_url, excluded.token_url, excluded.scopes,
+                            excluded.client_id, excluded.is_active)
+          OR excluded.client_secret IS NOT NULL`
+      counts.integration_providers++
+    }
   })
   return counts
 }
 
-export async function seedFromFile(databaseUrl: string, file = DEMO_CATALOG) {
+/**
+ * The Fernet token to store for a provider's client secret: null when the catalog names none or
+ * the stored one already decrypts to it (keeps seeding idempotent), 'skipped' without ENCRYPTION_KEY.
+ */
+async function providerSecret(
+  tx: TransactionSql,
+  p: CatalogProvider,
+  options: SeedOptions,
+): Promise<string | null | 'skipped'> {
+  const plaintext = p.client_secret_env ? (options.env ?? process.env)[p.client_secret_env] : p.client_secret
+  if (!plaintext) return null
+  if (!options.encryptionKeys?.length) return 'skipped'
+  const fernet = createFernet(options.encryptionKeys)
+  const [existing] = await tx<{ client_secret: string | null }[]>`
+    SELECT client_secret FROM integration_providers WHERE slug = ${p.slug}`
+  if (existing?.client_secret) {
+    const current = await fernet.decrypt(existing.client_secret).catch(() => null)
+    if (current === plaintext && (await fernet.keyIndexOf(existing.client_secret)) === 0) return null
+  }
+  return fernet.encrypt(plaintext)
+}
+
+/** ENCRYPTION_KEY from the environment, or undefined when it is not set. */
+export function encryptionKeysFromEnv(env: Record<string, string | undefined> = process.env) {
+  return env.ENCRYPTION_KEY ? parseKeys(env.ENCRYPTION_KEY) : undefined
+}
+
+export async function seedFromFile(databaseUrl: string, file = DEMO_CATALOG, options: SeedOptions = {}) {
   const catalog = JSON.parse(await readFile(file, 'utf8')) as Catalog
   const sql = connect(databaseUrl)
   try {
-    return await seedCatalog(sql, catalog)
+    return await seedCatalog(sql, catalog, options)
   } finally {
     await sql.end()
   }
@@ -69,8 +137,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('Set DATABASE_URL to seed. Usage: DATABASE_URL=... npm run seed [-- catalog.json]')
     process.exit(1)
   }
-  const counts = await seedFromFile(url, process.argv[2] ?? DEMO_CATALOG)
+  const counts = await seedFromFile(url, process.argv[2] ?? DEMO_CATALOG, { encryptionKeys: encryptionKeysFromEnv() })
   console.log(
-    `Catalog loaded: ${counts.plans} plans, ${counts.agent_types} agent types, ${counts.billing_settings} settings.`,
+    `Catalog loaded: ${counts.plans} plans, ${counts.agent_types} agent types, ${counts.billing_settings} settings, ${counts.integration_providers} integration providers.`,
   )
+  if (counts.client_secrets_skipped > 0) {
+    console.log(
+      `ENCRYPTION_KEY is not set: ${counts.client_secrets_skipped} provider client secrets were not stored (they are kept encrypted). Set it and seed again.`,
+    )
+  }
 }

@@ -50,8 +50,8 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   return { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') }
 }
 
-export async function startFakeOAuthProvider(port = 0) {
-  const clients = new Map<string, FakeClient>()
+export async function startFakeOAuthProvider(port = 0, preregistered: FakeClient[] = []) {
+  const clients = new Map<string, FakeClient>(preregistered.map((c) => [c.client_id, c]))
   const codes = new Map<string, Grant>()
   const refreshTokens = new Map<string, { client_id: string; scope: string }>()
   const accessTokens = new Map<string, { client_id: string; expires: number }>()
@@ -212,6 +212,14 @@ export async function startFakeOAuthProvider(port = 0) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const server = await startFakeOAuthProvider(Number(process.env.PORT ?? 8791))
+  // The demo catalog's provider (catalog/demo.json: demo-docs) signs in against this client.
+  const demo: FakeClient = {
+    client_id: 'echoforge-demo',
+    client_secret: 'demo-client-secret',
+    account_id: 'demo-workspace',
+    account_name: 'Demo Workspace',
+    expires_in: 3600,
+  }
+  const server = await startFakeOAuthProvider(Number(process.env.PORT ?? 8791), [demo])
   console.log(`Fake OAuth provider on ${server.url} (authorize: /oauth/authorize, token: /oauth/token)`)
 }
