@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
+import { statementsOf } from '../support/http'
 import {
   deliver,
   failStripePath,
@@ -116,6 +117,8 @@ describe('checkout.session.completed', () => {
       }),
     )
     expect(res.status).toBe(200)
+    // duplicate check, begin, record the event, find the customer, credit, commit
+    expect(statementsOf(res)).toBe(6)
     const balance = await db.query.extraUsageBalances.findFirst({
       where: eq(s.extraUsageBalances.customerId, customer.id),
     })
@@ -332,6 +335,7 @@ describe('idempotency', () => {
 
     const again = await deliver(event)
     expect(await again.json()).toEqual({ received: true, outcome: 'duplicate' })
+    expect(statementsOf(again)).toBe(1)
     expect(
       (await db.query.extraUsageBalances.findFirst({ where: eq(s.extraUsageBalances.customerId, customer.id) }))
         ?.balanceCents,

@@ -114,13 +114,3 @@ export async function startTopUp(
   if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL')
   return session.url
 }
-
-/** The Stripe billing portal (payment method, invoices, cancellation). */
-export async function openBillingPortal(db: Executor, stripe: Stripe, customer: CustomerRow, origin: string) {
-  const stripeCustomerId = await ensureStripeCustomer(db, stripe, customer)
-  const portal = await stripe.billingPortal.sessions.create({
-    customer: stripeCustomerId,
-    return_url: billingPageUrl(origin),
-  })
-  return portal.url
-}

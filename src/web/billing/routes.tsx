@@ -1,14 +1,9 @@
 import { type Context, Hono } from 'hono'
 import Stripe from 'stripe'
 import { z } from 'zod'
-import {
-  openBillingPortal,
-  startPlanPurchase,
-  startTopUp,
-  TOP_UP_MAX_DOLLARS,
-  TOP_UP_MIN_DOLLARS,
-} from '../../billing/stripe/checkout'
+import { startPlanPurchase, startTopUp, TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/checkout'
 import { createStripe } from '../../billing/stripe/client'
+import { openBillingPortal } from '../../billing/stripe/portal'
 import { AppError } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../csrf'
