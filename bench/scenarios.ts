@@ -2,8 +2,9 @@
 import { billingBenchmarks, billingScenarios } from './scenarios/billing.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
+import { webScenarios } from './scenarios/web.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
-export const httpScenarios: HttpScenario[] = [...internalApiScenarios, ...billingScenarios]
+export const httpScenarios: HttpScenario[] = [...internalApiScenarios, ...billingScenarios, ...webScenarios]
 
 export const customBenchmarks: CustomBenchmark[] = [...knowledgeBenchmarks, ...billingBenchmarks]

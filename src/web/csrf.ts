@@ -22,7 +22,11 @@ export function isSameOrigin(c: Context<HonoEnv>): boolean {
   if (site) return site === 'same-origin'
   const origin = c.req.header('Origin')
   if (!origin) return false
-  const allowed = [new URL(c.req.url).origin]
+  const url = new URL(c.req.url)
+  const allowed = [url.origin]
+  // Local proxies (wrangler dev) may rewrite the URL's host; the Host header is what the browser addressed.
+  const host = c.req.header('Host')
+  if (host) allowed.push(`${url.protocol}//${host}`)
   const configured = c.var.services?.config.APP_ORIGIN
   if (configured) allowed.push(new URL(configured).origin)
   return allowed.includes(origin)

@@ -179,6 +179,8 @@ describe('log in and out', () => {
     await first.page('/dashboard')
     const res = await first.post('/logout')
     expect(res.status).toBe(303)
+    expect(res.headers.get('Clear-Site-Data')).toBe('"cache", "storage"')
+    expect(res.headers.getSetCookie().some((c) => /^__Host-session=;.*Max-Age=0/i.test(c))).toBe(true)
     expect(
       await db.query.customerSessions.findFirst({ where: eq(customerSessions.id, await sha256Hex(token)) }),
     ).toBeUndefined()

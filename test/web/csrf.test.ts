@@ -91,3 +91,17 @@ describe('security headers on pages', () => {
     expect(html).toContain('src="/static/vendor/htmx.min.js"')
   })
 })
+
+describe('origin check', () => {
+  it('accepts the Origin of the host the browser addressed, and refuses a look-alike', async () => {
+    const { db } = testDb()
+    const { f, web, customer } = await signedInCustomer(db)
+    const agent = await f.agentInstance({ customerId: customer.id })
+    web.origin = 'http://hub.example:8787'
+    const ok = await web.post(`/agents/${agent.id}/deactivate`, {}, { headers: { Host: 'hub.example:8787' } })
+    expect(ok.status).toBe(303)
+    web.origin = 'http://hub.example.evil:8787'
+    const bad = await web.post(`/agents/${agent.id}/activate`, {}, { headers: { Host: 'hub.example:8787' } })
+    expect(bad.status).toBe(403)
+  })
+})

@@ -70,5 +70,7 @@ export const authRoutes = new Hono<HonoEnv>()
     const current = await currentSession(c)
     if (current) await verifyCsrf(c, current.session.csrfToken)
     await endSession(c)
+    // Nothing of the account (e.g. a page that showed an API key) stays in this browser's cache or storage.
+    c.header('Clear-Site-Data', '"cache", "storage"')
     return c.redirect('/login?logged_out=1', 303)
   })
