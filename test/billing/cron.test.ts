@@ -79,6 +79,18 @@ describe('grace expiry (cron */15)', () => {
     expect(await state()).toEqual(first)
   })
 
+  it('spec 7.3: an expired grace period disables the agents and sends the email', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const customer = await f.customer({ gracePeriodEndsAt: at('2000-12-31T23:14:00Z') })
+    const agent = await f.agentInstance({ customerId: customer.id, isActive: true })
+    await runCron(GRACE_EXPIRY_CRON)
+    const after = await db.query.agentInstances.findFirst({ where: eq(s.agentInstances.id, agent.id) })
+    expect(after).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
+    const sent = await db.query.notifications.findMany({ where: eq(s.notifications.customerId, customer.id) })
+    expect(sent.map((n) => [n.kind, n.recipient, n.status])).toEqual([['grace_expired', customer.email, 'sent']])
+  })
+
   it('disables a customer whose subscription is unpaid even under the limit', async () => {
     const { agent, state } = await customerInGrace({
       graceEndsAt: at('2000-12-31T22:00:00Z'),
