@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, lt, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { customers, customerUsers, loginAttempts } from '../db/schema'
 import { hashPassword, needsRehash, verifyPassword } from './passwords'
@@ -86,4 +86,9 @@ export async function logIn(
     .set({ lastLoginAt: now, ...(upgrade ? { passwordHash: await hashPassword(input.password) } : {}) })
     .where(eq(customerUsers.id, found.user.id))
   return { ok: true, user: { id: found.user.id, customerId: found.user.customerId } }
+}
+
+/** Attempts older than a day no longer matter to any limit (for a periodic clean-up job). */
+export async function deleteOldLoginAttempts(db: Executor, now = new Date()): Promise<void> {
+  await db.delete(loginAttempts).where(lt(loginAttempts.attemptedAt, new Date(now.getTime() - 86_400_000)))
 }
