@@ -5,8 +5,8 @@ import { createRequire } from 'node:module'
 import net from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type * as WS from 'ws'
+import { servePGlite } from './pg-wire-server.ts'
 
 // Loaded through require so bundler-style resolvers (Vite, in test setup) pick ws's Node build.
 const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof WS
@@ -33,8 +33,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector')
 
   const pgPort = options.pgPort === 0 || options.pgPort === undefined ? await freePort(host) : options.pgPort
-  const pgServer = new PGLiteSocketServer({ db, host, port: pgPort, maxConnections: 256, idleTimeout: 120_000 })
-  await pgServer.start()
+  const pgServer = await servePGlite(db, host, pgPort)
 
   const relay = await startWebSocketRelay(host, options.wsPort ?? 0)
   return {
