@@ -47,6 +47,25 @@ describe('decideCanRespond', () => {
     expect(decideCanRespond(snapshot({ subscription: null }), now).reason).toMatch(/subscription/)
   })
 
+  it('keeps a past-due customer responding only while its grace period runs', () => {
+    const grace = new Date(now.getTime() + 3_600_000)
+    expect(decideCanRespond(snapshot({ gracePeriodEndsAt: grace }, { status: 'past_due' }), now)).toMatchObject({
+      allowed: true,
+      in_grace_period: true,
+      reason: expect.stringMatching(/payment failed/),
+    })
+    const ended = new Date(now.getTime() - 1)
+    expect(decideCanRespond(snapshot({ gracePeriodEndsAt: ended }, { status: 'past_due' }), now)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/subscription/),
+    })
+    const overInGrace = snapshot(
+      { gracePeriodEndsAt: grace, usage: { messages: 100, inputTokens: 0, outputTokens: 0 } },
+      { status: 'past_due' },
+    )
+    expect(decideCanRespond(overInGrace, now)).toMatchObject({ allowed: true, in_grace_period: true })
+  })
+
   it('a plan without limits never runs out', () => {
     const result = decideCanRespond(
       snapshot({ usage: { messages: 1e9, inputTokens: 0, outputTokens: 0 } }, { limits: {} }),

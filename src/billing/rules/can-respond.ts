@@ -35,7 +35,8 @@ const METRIC_LABEL: Record<UsageMetric, string> = { messages: 'message', tokens:
 
 /**
  * The rules behind "may this agent respond now":
- * no active or trialing subscription → no; an ended trial → no; below every plan limit → yes;
+ * no active or trialing subscription → no, except a past-due one (payment failed) while its grace
+ * period runs; an ended trial → no; below every plan limit → yes;
  * at or over a limit → yes while there is prepaid balance or a running grace period, otherwise no.
  */
 export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date()): CanRespond {
@@ -67,7 +68,8 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
   }
   const deny = (reason: string): CanRespond => ({ ...base, allowed: false, in_grace_period: false, reason })
 
-  if (!subscription || (subscription.status !== 'active' && subscription.status !== 'trialing')) {
+  const unpaidInGrace = subscription?.status === 'past_due' && graceRunning
+  if (!subscription || (subscription.status !== 'active' && subscription.status !== 'trialing' && !unpaidInGrace)) {
     return deny(
       subscription
         ? `The subscription is ${subscription.status.replaceAll('_', ' ')}; an active subscription is required.`
@@ -77,7 +79,16 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
   if (subscription.status === 'trialing' && subscription.trialEndsAt && subscription.trialEndsAt <= now) {
     return deny(`The trial ended at ${iso(subscription.trialEndsAt)}; choose a plan to continue.`)
   }
-  if (overLimit.length === 0) return { ...base, allowed: true, in_grace_period: false, reason: null }
+  if (overLimit.length === 0) {
+    return unpaidInGrace
+      ? {
+          ...base,
+          allowed: true,
+          in_grace_period: true,
+          reason: 'The last payment failed; responding during the grace period.',
+        }
+      : { ...base, allowed: true, in_grace_period: false, reason: null }
+  }
 
   const limitNames = overLimit.map((m) => `${METRIC_LABEL[m]} limit (${limits[m]})`).join(' and ')
   if (snapshot.balanceCents > 0) {
