@@ -10,7 +10,7 @@ export const CSRF_HEADER = 'X-CSRF-Token'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export const isUnsafeMethod = (c: Context) => !SAFE_METHODS.has(c.req.method)
 
-const crossSite = () =>
+export const crossSiteRequest = () =>
   new AppError(
     'FORBIDDEN',
     'This form was sent from another site or from an expired page. Go back, reload the page and try again.',
@@ -34,7 +34,7 @@ export function isSameOrigin(c: Context<HonoEnv>): boolean {
 
 /** For forms that work without a session (log in, sign up): unsafe requests must come from our own pages. */
 export const sameOriginOnly = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
-  if (isUnsafeMethod(c) && !isSameOrigin(c)) throw crossSite()
+  if (isUnsafeMethod(c) && !isSameOrigin(c)) throw crossSiteRequest()
   await next()
 }
 
@@ -55,11 +55,11 @@ async function presentedTokens(c: Context<HonoEnv>): Promise<string[]> {
 /** Unsafe requests of a logged-in browser: same origin AND the session's token (form field or header). */
 export async function verifyCsrf(c: Context<HonoEnv>, expected: string): Promise<void> {
   if (!isUnsafeMethod(c)) return
-  if (!isSameOrigin(c)) throw crossSite()
+  if (!isSameOrigin(c)) throw crossSiteRequest()
   for (const token of await presentedTokens(c)) {
     if (await timingSafeEqualStrings(token, expected)) return
   }
-  throw crossSite()
+  throw crossSiteRequest()
 }
 
 /** The CSRF token of the current session, for forms (`<CsrfField token={csrfTokenOf(c)} />`). */

@@ -9,7 +9,7 @@ import {
   SESSION_ABSOLUTE_TIMEOUT_MS,
 } from '../customers/sessions'
 import type { HonoEnv } from '../types'
-import { isUnsafeMethod, verifyCsrf } from './csrf'
+import { crossSiteRequest, isSameOrigin, isUnsafeMethod, verifyCsrf } from './csrf'
 import { localPath } from './forms'
 
 /** Sent as `__Host-session`: HttpOnly, Secure, SameSite=Lax, Path=/, no Domain. */
@@ -78,6 +78,8 @@ function loginRedirect(c: Context<HonoEnv>) {
  * token) on every unsafe method. Read form bodies with `c.req.parseBody()` afterwards (cached).
  */
 export const requireCustomer = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
+  // A cross-site post is refused before anything else (SameSite=Lax keeps its cookie away anyway).
+  if (isUnsafeMethod(c) && !isSameOrigin(c)) throw crossSiteRequest()
   const current = await currentSession(c)
   if (!current) return loginRedirect(c)
   await verifyCsrf(c, current.session.csrfToken)

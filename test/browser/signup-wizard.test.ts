@@ -2,6 +2,8 @@
 // → agent created → API key shown once; in Chromium, with and without JavaScript.
 // Screenshots of every step go to test-results/screenshots/ (git-ignored).
 import { mkdir } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { launchChromium } from './chromium.ts'
@@ -186,6 +188,41 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
     await shot(page, 'mobile', '01-step-error')
+    await context.close()
+  })
+
+  it('answers a real cross-site form post (another origin’s page) with the 403 page', async () => {
+    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    await page.goto('/signup')
+    await page.fill('#field-company_name', `Target Co ${Date.now()}`)
+    await page.fill('#field-email', `target-${Date.now()}@example.com`)
+    await page.fill('#field-password', 'a-long-enough-password')
+    await page.click('button:has-text("Create account")')
+    await page.waitForURL('**/agents/new')
+
+    // The attacker's page lives on another origin (127.0.0.1 is another site than localhost).
+    const target = `${baseUrl}/agents/onboarding/sales-assistant/step/basics`
+    const attacker: Server = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html')
+      res.end(`<!doctype html><form id="f" method="post" action="${target}">
+        <input name="agent_name" value="Planted by attacker"></form>
+        <script>document.getElementById('f').submit()</script>`)
+    })
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
+    const { port } = attacker.address() as AddressInfo
+    try {
+      const response = page.waitForResponse((r) => r.url() === target)
+      await page.goto(`http://127.0.0.1:${port}/`)
+      expect((await response).status()).toBe(403)
+      await expect.poll(() => page.textContent('h1')).toBe('Not allowed')
+      await shot(page, 'csrf', '01-cross-site-post')
+    } finally {
+      attacker.close()
+    }
+    // Still signed in, and nothing was saved from the attacker's form.
+    await page.goto('/agents/onboarding/sales-assistant')
+    expect(await page.inputValue('#field-agent_name')).toBe('')
     await context.close()
   })
 })

@@ -18,6 +18,13 @@ describe('CSRF', () => {
     expect(after!.isActive).toBe(true)
   })
 
+  it('answers a cross-site post with 403 even when SameSite kept the cookie away', async () => {
+    const web = new WebClient()
+    web.origin = 'https://evil.example'
+    const res = await web.post('/agents/onboarding/customer-support/step/basics', { agent_name: 'x' })
+    expect(res.status).toBe(403)
+  })
+
   it('answers Sec-Fetch-Site: cross-site with 403 even with the right token', async () => {
     const { db } = testDb()
     const { f, web, customer } = await signedInCustomer(db)
