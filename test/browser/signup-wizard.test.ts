@@ -68,7 +68,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
       await page.fill('#field-password', 'a-long-enough-password')
       await shot(page, mode, '01-signup')
       await page.click('button:has-text("Create account")')
-      await page.waitForURL('**/agents/new')
+      await page.waitForURL('**/agents/new?welcome=1')
       await expect.poll(() => page.textContent('h1')).toContain('Choose an agent type')
       const cookies = await context.cookies()
       const session = cookies.find((c) => c.name === '__Host-session')
@@ -181,7 +181,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     await page.fill('#field-email', `phone-${Date.now()}@example.com`)
     await page.fill('#field-password', 'a-long-enough-password')
     await page.click('button:has-text("Create account")')
-    await page.waitForURL('**/agents/new')
+    await page.waitForURL('**/agents/new?welcome=1')
     await page.goto('/agents/onboarding/sales-assistant')
     await page.click('button:has-text("Continue")')
     await expect.poll(() => page.textContent('#field-agent_name-error')).toContain('required')
@@ -199,7 +199,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     await page.fill('#field-email', `target-${Date.now()}@example.com`)
     await page.fill('#field-password', 'a-long-enough-password')
     await page.click('button:has-text("Create account")')
-    await page.waitForURL('**/agents/new')
+    await page.waitForURL('**/agents/new?welcome=1')
 
     // The attacker's page lives on another origin (127.0.0.1 is another site than localhost).
     const target = `${baseUrl}/agents/onboarding/sales-assistant/step/basics`

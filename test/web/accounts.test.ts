@@ -43,7 +43,9 @@ describe('sign up', () => {
     const web = new WebClient()
     const { res, email } = await signUp(web)
     expect(res.status).toBe(303)
-    expect(res.headers.get('Location')).toBe('/agents/new')
+    expect(res.headers.get('Location')).toBe('/agents/new?welcome=1')
+    const catalog = await web.page('/agents/new?welcome=1')
+    expect(catalog.html).toContain('Your free trial has started')
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-session='))!
     expect(cookie).toMatch(/HttpOnly/i)
     expect(cookie).toMatch(/Secure/i)

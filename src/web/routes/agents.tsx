@@ -81,7 +81,11 @@ export const agentRoutes = new Hono<HonoEnv>()
         .where(and(eq(onboardingSessions.customerId, customer.id), eq(onboardingSessions.status, 'in_progress'))),
     ])
     const inProgress = new Set(sessions.map((s) => s.agentTypeId))
-    return page(c, { title: 'New agent', active: 'agents' }, <CatalogPage types={types} inProgress={inProgress} />)
+    return page(
+      c,
+      { title: 'New agent', active: 'agents' },
+      <CatalogPage types={types} inProgress={inProgress} welcome={c.req.query('welcome') === '1'} />,
+    )
   })
   .get('/agents/:id', requireCustomer(), async (c) => {
     const agent = await customerAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))

@@ -37,7 +37,7 @@ export const authRoutes = new Hono<HonoEnv>()
       return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={result.errors} />, 422)
     }
     await startSession(c, { id: result.userId, customerId: result.customerId })
-    return c.redirect('/agents/new', 303)
+    return c.redirect('/agents/new?welcome=1', 303)
   })
   .get('/login', async (c) => {
     const next = localPath(c.req.query('next'))
