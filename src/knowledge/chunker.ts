@@ -1,4 +1,8 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/cl100k_base'
+// gpt-tokenizer decodes partial UTF-8 through this one shared TextDecoder in streaming mode: bytes
+// of a character cut at the end of one decode() stay buffered and surface inside the NEXT call's
+// text. Flushing it after every decode keeps windows independent and tells us a character was cut.
+import { decoder as sharedDecoder } from 'gpt-tokenizer/esm/BytePairEncodingCore'
 import { CHUNK_OVERLAP_TOKENS, CHUNK_TOKENS } from './limits'
 
 export interface TextChunk {
@@ -8,9 +12,18 @@ export interface TextChunk {
 
 const NO_SPECIAL_TOKENS = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() }
 const REPLACEMENT = '\uFFFD'
+/** A UTF-8 character spans at most 4 bytes, so at most 3 tokens hold part of one. */
+const MAX_PARTIAL_TOKENS = 3
 
 export function countTokens(text: string): number {
   return encode(text, NO_SPECIAL_TOKENS).length
+}
+
+/** The text of `tokens[from, to)` and whether its last character was cut off. */
+function decodeWindow(tokens: number[], from: number, to: number): { text: string; cutAtEnd: boolean } {
+  sharedDecoder.decode()
+  const text = decode(tokens.slice(from, to))
+  return { text, cutAtEnd: sharedDecoder.decode().length > 0 }
 }
 
 /**
@@ -25,18 +38,17 @@ export function chunkText(text: string, size = CHUNK_TOKENS, overlap = CHUNK_OVE
   let start = 0
   while (start < tokens.length) {
     let end = Math.min(start + size, tokens.length)
-    let content = decode(tokens.slice(start, end))
-    // A UTF-8 character spans at most 4 bytes, so at most 3 tokens hold a partial one.
-    for (let i = 0; i < 3 && end - start > 1 && end < tokens.length && content.endsWith(REPLACEMENT); i++) {
+    let window = decodeWindow(tokens, start, end)
+    for (let i = 0; i < MAX_PARTIAL_TOKENS && end - start > 1 && window.cutAtEnd; i++) {
       end--
-      content = decode(tokens.slice(start, end))
+      window = decodeWindow(tokens, start, end)
     }
     let from = start
-    for (let i = 0; i < 3 && end - from > 1 && from > 0 && content.startsWith(REPLACEMENT); i++) {
+    for (let i = 0; i < MAX_PARTIAL_TOKENS && end - from > 1 && from > 0 && window.text.startsWith(REPLACEMENT); i++) {
       from++
-      content = decode(tokens.slice(from, end))
+      window = decodeWindow(tokens, from, end)
     }
-    if (content.trim()) chunks.push({ content, tokenCount: end - from })
+    if (window.text.trim()) chunks.push({ content: window.text, tokenCount: end - from })
     if (end >= tokens.length) break
     start = Math.max(end - overlap, start + 1)
   }

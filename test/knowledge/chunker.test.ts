@@ -31,6 +31,21 @@ describe('chunkText (cl100k_base, 500 tokens, 50 overlap)', () => {
     expect(chunkText('before <|endoftext|> after')[0]!.content).toBe('before <|endoftext|> after')
   })
 
+  it('keeps every chunk an exact piece of the text when windows cut multi-byte characters', () => {
+    const text = 'An データ have 東京 from 🙂 café. '.repeat(200)
+    for (const [size, overlap] of [
+      [7, 2],
+      [11, 3],
+      [500, 50],
+    ] as const) {
+      const chunks = chunkText(text, size, overlap)
+      for (const chunk of chunks) {
+        expect(text).toContain(chunk.content)
+        expect(chunk.content).not.toContain('\uFFFD')
+      }
+    }
+  })
+
   it('never exceeds 500 tokens, never breaks a character, and covers the whole text', () => {
     const alphabet = fc.constantFrom(...'ab c\n.é漢字🙂👩‍💻 ,;')
     fc.assert(
