@@ -5,14 +5,17 @@ import { createLogger } from '../platform/logger'
 import type { Bindings } from '../types'
 import type { JobContext } from './context'
 import { runGraceExpiry } from './grace-expiry'
+import { runHousekeeping } from './housekeeping'
 import { runTrialExpiry } from './trial-expiry'
 
 export const GRACE_EXPIRY_CRON = '*/15 * * * *'
 export const TRIAL_EXPIRY_CRON = '0 * * * *'
 
-const jobs: Record<string, (context: JobContext) => Promise<unknown>> = {
-  [GRACE_EXPIRY_CRON]: runGraceExpiry,
-  [TRIAL_EXPIRY_CRON]: runTrialExpiry,
+type Job = (context: JobContext) => Promise<unknown>
+
+const jobs: Record<string, Job[]> = {
+  [GRACE_EXPIRY_CRON]: [runGraceExpiry],
+  [TRIAL_EXPIRY_CRON]: [runTrialExpiry, runHousekeeping],
 }
 
 /** Entry for Cron Triggers: runs the job of the cron expression with its own database handle. */
@@ -24,14 +27,21 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   }
   const config = parsed.config
   const logger = createLogger({ cron: controller.cron, scheduled_time: controller.scheduledTime }, config.LOG_LEVEL)
-  const job = jobs[controller.cron]
-  if (!job) {
+  const cronJobs = jobs[controller.cron]
+  if (!cronJobs) {
     logger.warn('no job for this cron expression')
     return
   }
   const handle = createDb(config)
   try {
-    await job({ db: handle.db, config, logger, sender: createSender(config), now: new Date(controller.scheduledTime) })
+    const context = {
+      db: handle.db,
+      config,
+      logger,
+      sender: createSender(config),
+      now: new Date(controller.scheduledTime),
+    }
+    for (const job of cronJobs) await job(context)
   } catch (error) {
     logger.error('scheduled job failed', { error })
     throw error

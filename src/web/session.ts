@@ -69,7 +69,8 @@ function loginRedirect(c: Context<HonoEnv>) {
     c.header('HX-Redirect', location)
     return c.body(null, 204)
   }
-  return c.redirect(location, 303)
+  // 302, as the spec's login-required checks expect; browsers follow it with a GET.
+  return c.redirect(location, 302)
 }
 
 /**

@@ -188,3 +188,38 @@ describe('scheduled dispatch', () => {
     await expect(runCron('5 4 * * sun')).resolves.toBeUndefined()
   })
 })
+
+describe('housekeeping (hourly, with trial expiry)', () => {
+  it('drops sessions past their timeouts and old login attempts, and keeps the rest', async () => {
+    const { db } = testDb()
+    const user = await factories(db).customerUser()
+    const session = (id: string, lastSeenAt: Date, expiresAt: Date) => ({
+      id,
+      userId: user.id,
+      customerId: user.customerId,
+      csrfToken: 'csrf',
+      lastSeenAt,
+      expiresAt,
+    })
+    const stale = `stale-${crypto.randomUUID()}`
+    const expired = `expired-${crypto.randomUUID()}`
+    const fresh = `fresh-${crypto.randomUUID()}`
+    await db
+      .insert(s.customerSessions)
+      .values([
+        session(stale, at('2000-12-01T00:00:00Z'), at('2001-02-01T00:00:00Z')),
+        session(expired, at('2000-12-31T23:59:00Z'), at('2001-01-01T00:00:00Z')),
+        session(fresh, at('2001-01-01T00:10:00Z'), at('2001-01-07T00:00:00Z')),
+      ])
+    const email = `old-${crypto.randomUUID()}@example.com`
+    await db
+      .insert(s.loginAttempts)
+      .values({ email, clientAddress: '203.0.113.9', succeeded: false, attemptedAt: at('2000-12-30T00:00:00Z') })
+
+    await runCron(TRIAL_EXPIRY_CRON)
+
+    const left = await db.query.customerSessions.findMany({ where: (t, { eq }) => eq(t.userId, user.id) })
+    expect(left.map((r) => r.id)).toEqual([fresh])
+    expect(await db.query.loginAttempts.findMany({ where: (t, { eq }) => eq(t.email, email) })).toEqual([])
+  })
+})

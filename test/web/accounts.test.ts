@@ -160,7 +160,7 @@ describe('log in and out', () => {
     const { email } = await account()
     const web = new WebClient()
     const res = await web.get('/agents/new?x=1')
-    expect(res.status).toBe(303)
+    expect(res.status).toBe(302)
     expect(res.headers.get('Location')).toBe('/login?next=%2Fagents%2Fnew%3Fx%3D1')
     const login = await web.page(res.headers.get('Location')!)
     expect(login.html).toContain('action="/login?next=%2Fagents%2Fnew%3Fx%3D1"')
@@ -188,7 +188,7 @@ describe('log in and out', () => {
     ).toBeUndefined()
     const replay = new WebClient()
     replay.cookies.set('__Host-session', token)
-    expect((await replay.get('/dashboard')).status).toBe(303)
+    expect((await replay.get('/dashboard')).status).toBe(302)
   })
 
   it('ends sessions idle too long and past their absolute expiry', async () => {
@@ -201,7 +201,7 @@ describe('log in and out', () => {
       .update(customerSessions)
       .set({ lastSeenAt: new Date(Date.now() - SESSION_IDLE_TIMEOUT_MS - 60_000) })
       .where(eq(customerSessions.id, idleSession.id))
-    expect((await idle.get('/dashboard')).status).toBe(303)
+    expect((await idle.get('/dashboard')).status).toBe(302)
     expect(
       await db.query.customerSessions.findFirst({ where: eq(customerSessions.id, idleSession.id) }),
     ).toBeUndefined()
@@ -212,7 +212,7 @@ describe('log in and out', () => {
       .update(customerSessions)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(customerSessions.id, oldSession.id))
-    expect((await old.get('/dashboard')).status).toBe(303)
+    expect((await old.get('/dashboard')).status).toBe(302)
   })
 
   it('refuses sessions of deactivated users', async () => {
@@ -222,7 +222,7 @@ describe('log in and out', () => {
     const web = new WebClient()
     await web.loginAs(db, user)
     await db.update(customerUsers).set({ isActive: false }).where(eq(customerUsers.id, user.id))
-    expect((await web.get('/dashboard')).status).toBe(303)
+    expect((await web.get('/dashboard')).status).toBe(302)
   })
 })
 
