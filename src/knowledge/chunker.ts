@@ -28,8 +28,9 @@ function decodeWindow(tokens: number[], from: number, to: number): { text: strin
 
 /**
  * Token windows of `size` cl100k_base tokens, each starting `size - overlap` tokens after the previous.
- * A window edge that would split a multi-byte character moves inwards by a token, so no chunk
- * carries a broken character and none exceeds `size` tokens.
+ * A window edge that would split a multi-byte character moves inwards by a token (at most 3), so no
+ * chunk carries a broken character and none exceeds `size` tokens; otherwise the windows are exactly
+ * those of a plain token splitter (e.g. LangChain's TokenTextSplitter).
  */
 export function chunkText(text: string, size = CHUNK_TOKENS, overlap = CHUNK_OVERLAP_TOKENS): TextChunk[] {
   if (overlap >= size) throw new Error('overlap must be smaller than the chunk size')
@@ -37,7 +38,8 @@ export function chunkText(text: string, size = CHUNK_TOKENS, overlap = CHUNK_OVE
   const chunks: TextChunk[] = []
   let start = 0
   while (start < tokens.length) {
-    let end = Math.min(start + size, tokens.length)
+    const gridEnd = Math.min(start + size, tokens.length)
+    let end = gridEnd
     let window = decodeWindow(tokens, start, end)
     for (let i = 0; i < MAX_PARTIAL_TOKENS && end - start > 1 && window.cutAtEnd; i++) {
       end--
@@ -50,7 +52,8 @@ export function chunkText(text: string, size = CHUNK_TOKENS, overlap = CHUNK_OVE
     }
     if (window.text.trim()) chunks.push({ content: window.text, tokenCount: end - from })
     if (end >= tokens.length) break
-    start = Math.max(end - overlap, start + 1)
+    // The next window starts on the regular grid, so one cut character does not shift every later chunk.
+    start = Math.max(gridEnd - overlap, start + 1)
   }
   return chunks
 }
