@@ -3,22 +3,35 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import { DEMO_OAUTH_CLIENT, startFakeOAuthProvider } from './fakes/oauth-provider.ts'
+import { startFakeStripe } from './fakes/stripe.ts'
 import { startLocalDatabase } from './local-db.ts'
 import { startLocalEmbeddings } from './local-embeddings.ts'
 import { applyMigrations } from './migrations.ts'
-import { seedFromFile } from './seed.ts'
+import { encryptionKeysFromEnv, seedFromFile } from './seed.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const HOST = '127.0.0.1'
-const PORTS = { worker: 8787, postgres: 5435, relay: 5436, embeddings: 8790 }
+const PORTS = { worker: 8787, postgres: 5435, relay: 5436, embeddings: 8790, oauth: 8791, stripe: 12111 }
 const started = Date.now()
 
 if (!existsSync(`${root}.dev.vars`)) {
   await copyFile(`${root}.dev.vars.example`, `${root}.dev.vars`)
   console.log('Created .dev.vars from .dev.vars.example')
 }
-const devVars = await readFile(`${root}.dev.vars`, 'utf8')
-const hasOpenAiKey = Boolean(process.env.OPENAI_API_KEY) || /^\s*OPENAI_API_KEY\s*=\s*\S/m.test(devVars)
+const devVars: Record<string, string | undefined> = {
+  ...Object.fromEntries(
+    (await readFile(`${root}.dev.vars`, 'utf8'))
+      .split('\n')
+      .map((line) => /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!]),
+  ),
+  ...process.env,
+}
+const hasOpenAiKey = Boolean(devVars.OPENAI_API_KEY)
+// Stripe cannot be reached offline: with the example's placeholder key, a local stand-in answers.
+const useStripeStandIn = devVars.STRIPE_SECRET_KEY === 'sk_test_local_placeholder' && !devVars.STRIPE_API_BASE
 
 await mkdir(`${root}.data`, { recursive: true })
 const database = await startLocalDatabase({
@@ -28,14 +41,19 @@ const database = await startLocalDatabase({
   wsPort: PORTS.relay,
 })
 const migrations = await applyMigrations(database.databaseUrl)
-const seeded = await seedFromFile(database.databaseUrl)
+const seeded = await seedFromFile(database.databaseUrl, undefined, {
+  encryptionKeys: encryptionKeysFromEnv(devVars),
+})
 const embeddings = hasOpenAiKey ? undefined : await startLocalEmbeddings({ host: HOST, port: PORTS.embeddings })
+const stripe = useStripeStandIn ? await startFakeStripe(PORTS.stripe) : undefined
+const oauthProvider = await startFakeOAuthProvider(PORTS.oauth, [DEMO_OAUTH_CLIENT])
 
 const vars = [
   `DATABASE_URL:${database.databaseUrl}`,
   `LOCAL_WS_PROXY:${database.wsProxy}`,
   'APP_ENV:development',
   ...(embeddings ? [`OPENAI_BASE_URL:${embeddings.url}`, 'OPENAI_API_KEY:local-embedder'] : []),
+  ...(stripe ? [`STRIPE_API_BASE:${stripe.url}`] : []),
 ]
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
@@ -58,7 +76,7 @@ async function stop(code = 0) {
   stopping = true
   console.log('\nStopping EchoForge Hub...')
   wrangler.kill('SIGINT')
-  await embeddings?.stop()
+  await Promise.all([embeddings?.stop(), stripe?.stop(), oauthProvider.stop()])
   await database.stop()
   process.exit(code)
 }
@@ -79,6 +97,8 @@ EchoForge Hub is running (ready in ${seconds}s)
   postgres         ${database.databaseUrl}   (PGlite + pgvector, data in .data/pg)
   neon ws relay    ws://${database.wsProxy}
   embeddings       ${embeddings ? `${embeddings.url} (local deterministic embedder, offline)` : 'OpenAI (OPENAI_API_KEY is set)'}
+  stripe           ${stripe ? `${stripe.url} (local stand-in for the Stripe API)` : 'the Stripe API configured in .dev.vars'}
+  oauth provider   ${oauthProvider.url} (stand-in for the demo catalog's "Demo Docs" integration)
   database         ${migrations} migrations applied; catalog: ${seeded.plans} plans, ${seeded.agent_types} agent types
 Press Ctrl-C to stop everything.`)
       break

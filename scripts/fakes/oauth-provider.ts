@@ -211,15 +211,16 @@ export async function startFakeOAuthProvider(port = 0, preregistered: FakeClient
   }, port)
 }
 
+/** The demo catalog's provider (catalog/demo.json: demo-docs) signs in against this client. */
+export const DEMO_OAUTH_CLIENT: FakeClient = {
+  client_id: 'echoforge-demo',
+  client_secret: 'demo-client-secret',
+  account_id: 'demo-workspace',
+  account_name: 'Demo Workspace',
+  expires_in: 3600,
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // The demo catalog's provider (catalog/demo.json: demo-docs) signs in against this client.
-  const demo: FakeClient = {
-    client_id: 'echoforge-demo',
-    client_secret: 'demo-client-secret',
-    account_id: 'demo-workspace',
-    account_name: 'Demo Workspace',
-    expires_in: 3600,
-  }
-  const server = await startFakeOAuthProvider(Number(process.env.PORT ?? 8791), [demo])
+  const server = await startFakeOAuthProvider(Number(process.env.PORT ?? 8791), [DEMO_OAUTH_CLIENT])
   console.log(`Fake OAuth provider on ${server.url} (authorize: /oauth/authorize, token: /oauth/token)`)
 }
