@@ -43,6 +43,15 @@ export default defineConfig({
         },
       },
       {
+        // Node-side tooling: the embedded database's wire server, migrations and the catalog seed.
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
         // Chromium (playwright-core) against `wrangler dev`, in Node: see test/browser/global-setup.ts.
         test: {
           name: 'browser',
