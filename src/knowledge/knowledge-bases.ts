@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import type { Executor } from '../db/client'
+import { assertWithinPlanLimit } from '../billing/rules/plan-limits'
+import type { Database, Executor } from '../db/client'
 import { knowledgeBases, knowledgeDocuments } from '../db/schema'
 import { AppError, notFound } from '../errors'
 
@@ -47,13 +48,18 @@ export async function getKnowledgeBase(db: Executor, customerId: string, kbId: s
   return kb
 }
 
-export async function createKnowledgeBase(db: Executor, customerId: string, input: KnowledgeBaseInput) {
+/** Creates a knowledge base within the plan's `knowledge_bases` limit (the customer row is locked while counting). */
+export async function createKnowledgeBase(db: Database, customerId: string, input: KnowledgeBaseInput) {
   const values = parseInput(input)
-  const [kb] = await db
-    .insert(knowledgeBases)
-    .values({ customerId, ...values })
-    .returning()
-  return kb!
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT id FROM customers WHERE id = ${customerId} FOR UPDATE`)
+    await assertWithinPlanLimit(tx, customerId, 'knowledge_bases')
+    const [kb] = await tx
+      .insert(knowledgeBases)
+      .values({ customerId, ...values })
+      .returning()
+    return kb!
+  })
 }
 
 export async function updateKnowledgeBase(db: Executor, customerId: string, kbId: string, input: KnowledgeBaseInput) {

@@ -32,6 +32,19 @@ async function setup() {
   return { db, ...signedIn, kb, docsOf }
 }
 
+describe('knowledge base plan limit', () => {
+  it('refuses a knowledge base beyond the plan limit with a readable message, and creates nothing', async () => {
+    const { db } = testDb()
+    const { customer, web } = await signedInCustomer(db, { knowledge_bases: 1 })
+    expect((await web.post('/knowledge', { name: 'First' })).status).toBe(303)
+    const refused = await web.post('/knowledge', { name: 'Second' })
+    expect(refused.status).toBe(422)
+    expect(await refused.text()).toContain('upgrade')
+    const rows = await db.select().from(knowledgeBases).where(eq(knowledgeBases.customerId, customer.id))
+    expect(rows.map((r) => r.name)).toEqual(['First'])
+  })
+})
+
 describe('knowledge base pages', () => {
   it('need a signed-in customer', async () => {
     const res = await call('/knowledge', { redirect: 'manual' })

@@ -65,7 +65,8 @@ async function renderKnowledgeBase(
 
 /** A refusal the customer can act on (wrong type, too big, empty...): shown on the page, not an error page. */
 const isRefusal = (error: unknown): error is AppError =>
-  error instanceof AppError && ['BAD_REQUEST', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(error.code)
+  error instanceof AppError &&
+  ['BAD_REQUEST', 'FORBIDDEN', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(error.code)
 
 export const knowledgeRoutes = new Hono<HonoEnv>()
   .use('/knowledge', requireCustomer())
