@@ -2,12 +2,12 @@
 // embedder, stand-ins) and `wrangler dev` on them, then measures every HTTP scenario side
 // by side with `/health` in the same run, runs the custom benchmarks, and reports the
 // deployable bundle size from `wrangler deploy --dry-run`.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
-import { freePort } from '../scripts/local-db.ts'
 import { spawnTestServices } from '../scripts/spawn-services.ts'
+import { startWranglerDev } from '../scripts/wrangler-dev.ts'
 import { customBenchmarks, httpScenarios } from './scenarios.ts'
 import type { BenchContext, HttpRequestSpec } from './types.ts'
 
@@ -25,34 +25,6 @@ interface HttpResult {
   errors: number
   non2xx: number
   units?: { perSecond: number; name: string }
-}
-
-async function startWorker(vars: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort()
-  const child = spawn(
-    `${root}node_modules/.bin/wrangler`,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--show-interactive-dev-session=false',
-      '--persist-to',
-      `${root}.wrangler/bench-state`,
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  )
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, child }
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  child.kill()
-  throw new Error('wrangler dev did not become healthy')
 }
 
 async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Promise<HttpResult> {
@@ -93,20 +65,23 @@ async function bundleSize(): Promise<string> {
 }
 
 const { services, stop } = await spawnTestServices()
-const worker = await startWorker({
-  DATABASE_URL: services.databaseUrl,
-  LOCAL_WS_PROXY: services.wsProxy,
-  OPENAI_BASE_URL: services.embeddingsUrl,
-  OPENAI_API_KEY: 'local-embedder',
-  STRIPE_API_BASE: services.stripeApiBase,
-  HUB_SERVICE_SECRET: SERVICE_SECRET,
-  ENCRYPTION_KEY: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
-  STRIPE_SECRET_KEY: 'sk_test_bench',
-  STRIPE_WEBHOOK_SECRET: 'whsec_bench',
-  APP_ENV: 'production',
-  LOG_LEVEL: 'error',
-  APP_ORIGIN: 'http://127.0.0.1',
-})
+const worker = await startWranglerDev(
+  {
+    DATABASE_URL: services.databaseUrl,
+    LOCAL_WS_PROXY: services.wsProxy,
+    OPENAI_BASE_URL: services.embeddingsUrl,
+    OPENAI_API_KEY: 'local-embedder',
+    STRIPE_API_BASE: services.stripeApiBase,
+    HUB_SERVICE_SECRET: SERVICE_SECRET,
+    ENCRYPTION_KEY: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+    STRIPE_SECRET_KEY: 'sk_test_bench',
+    STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+    APP_ENV: 'production',
+    LOG_LEVEL: 'error',
+    APP_ORIGIN: 'http://127.0.0.1',
+  },
+  'bench',
+)
 const sql = postgres(services.databaseUrl, { max: 4, onnotice: () => {} })
 const ctx: BenchContext = {
   baseUrl: worker.url,
@@ -149,7 +124,7 @@ try {
   console.log(`\nBundle (wrangler deploy --dry-run): ${await bundleSize()}`)
 } finally {
   await sql.end()
-  worker.child.kill('SIGINT')
+  await worker.stop()
   await stop()
 }
 process.exit(0)

@@ -2,12 +2,11 @@
 // use) and `wrangler dev` on them with the same bindings, then hand the URL to the tests.
 // Chromium must open http://localhost:<port> (not 127.0.0.1): only localhost is a secure
 // context over plain http, where the `__Host-` Secure session cookie is accepted.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import type { TestProject } from 'vitest/node'
 import { freePort } from '../../scripts/local-db.ts'
 import { spawnTestServices } from '../../scripts/spawn-services.ts'
+import { type RunningWorker, startWranglerDev } from '../../scripts/wrangler-dev.ts'
 import { TEST_SECRETS } from '../../vitest.config.ts'
 import { CHROMIUM_PATH } from './chromium.ts'
 
@@ -16,37 +15,6 @@ declare module 'vitest' {
     browserBaseUrl: string
     browserSkipReason: string
   }
-}
-
-const root = new URL('../..', import.meta.url).pathname
-
-async function startWorker(vars: Record<string, string>, port: number): Promise<ChildProcess> {
-  const state = `${root}.wrangler/browser-state-${process.pid}`
-  const child = spawn(
-    `${root}node_modules/.bin/wrangler`,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--show-interactive-dev-session=false',
-      '--persist-to',
-      state,
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  )
-  child.once('exit', () => void rm(state, { recursive: true, force: true }))
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) break
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  child.kill('SIGTERM')
-  throw new Error('wrangler dev did not become healthy for the browser tests')
 }
 
 export default async function setup(project: TestProject) {
@@ -62,9 +30,9 @@ export default async function setup(project: TestProject) {
   const { services, stop } = await spawnTestServices()
   const port = await freePort()
   const baseUrl = `http://localhost:${port}`
-  let worker: ChildProcess | undefined
+  let worker: RunningWorker
   try {
-    worker = await startWorker(
+    worker = await startWranglerDev(
       {
         ...TEST_SECRETS,
         APP_ENV: 'test',
@@ -76,6 +44,7 @@ export default async function setup(project: TestProject) {
         STRIPE_API_BASE: services.stripeApiBase,
         OAUTH_TEST_PROVIDER_URL: services.oauthProviderUrl,
       },
+      'browser',
       port,
     )
   } catch (error) {
@@ -85,11 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide('browserBaseUrl', baseUrl)
   project.provide('browserSkipReason', '')
   return async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker!.once('exit', resolve))
-      worker.kill('SIGTERM')
-      await exited
-    }
+    await worker.stop()
     await stop()
   }
 }

@@ -2,10 +2,10 @@ import type { FC } from 'hono/jsx'
 import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/checkout'
 import type { PlanLimits } from '../../db/schema'
 import { PlanBanners } from '../components/banners'
+import { formatNumber, UsageMeters } from '../components/usage-meters'
 import { CsrfField } from '../layout'
 import type { BillingOverview } from './load'
 
-const number = (n: number) => n.toLocaleString('en-US')
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`
 const date = (d: Date) => d.toISOString().slice(0, 10)
 
@@ -23,24 +23,6 @@ const LIMIT_LABELS: [keyof PlanLimits, string][] = [
   ['agents', 'agents'],
   ['knowledge_bases', 'knowledge bases'],
 ]
-
-const Usage: FC<{ label: string; used: number; limit?: number }> = ({ label, used, limit }) => {
-  const percent = limit ? Math.min(100, Math.round((used / Math.max(limit, 1)) * 100)) : 0
-  return (
-    <div class="card">
-      <h3>{label}</h3>
-      <p>
-        <strong>{number(used)}</strong>
-        <span class="muted"> {limit === undefined ? 'used (no limit)' : `of ${number(limit)}`}</span>
-      </p>
-      {limit === undefined ? null : (
-        <progress max={100} value={percent} aria-label={`${label}: ${percent}% of the plan`}>
-          {percent}%
-        </progress>
-      )}
-    </div>
-  )
-}
 
 /** Forms that leave for Stripe are plain navigations (hx-boost off): Stripe's pages are another origin. */
 const StripeForm: FC<{ action: string; csrf: string; children: unknown }> = ({ action, csrf, children }) => (
@@ -97,12 +79,7 @@ export const BillingPage: FC<{ overview: BillingOverview; csrf: string; flash: s
       </section>
 
       <h2>Usage this period</h2>
-      <div class="grid">
-        <Usage label="Messages" used={usage.messages} limit={limits.messages} />
-        <Usage label="Tokens" used={usage.tokens} limit={limits.tokens} />
-        <Usage label="Agents" used={agents.length} limit={limits.agents} />
-        <Usage label="Knowledge bases" used={knowledgeBases.length} limit={limits.knowledge_bases} />
-      </div>
+      <UsageMeters usage={usage} agents={agents.length} knowledgeBases={knowledgeBases.length} limits={limits} />
 
       <section class="card" aria-labelledby="extra-balance">
         <h2 id="extra-balance">Extra usage balance</h2>
@@ -144,7 +121,9 @@ export const BillingPage: FC<{ overview: BillingOverview; csrf: string; flash: s
               <ul class="small">
                 {LIMIT_LABELS.map(([key, label]) => (
                   <li>
-                    {p.limits[key] === undefined ? `Unlimited ${label}` : `${number(p.limits[key] as number)} ${label}`}
+                    {p.limits[key] === undefined
+                      ? `Unlimited ${label}`
+                      : `${formatNumber(p.limits[key] as number)} ${label}`}
                   </li>
                 ))}
               </ul>

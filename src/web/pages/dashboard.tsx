@@ -1,31 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { Dashboard } from '../../customers/dashboard'
 import { PlanBanners } from '../components/banners'
-
-const number = (n: number) => n.toLocaleString('en-US')
-
-const Meter: FC<{ label: string; used: number; limit?: number }> = ({ label, used, limit }) => {
-  const percent = limit ? Math.min(100, Math.round((used / Math.max(limit, 1)) * 100)) : 0
-  return (
-    <div class="card">
-      <h3>{label}</h3>
-      <p>
-        <strong>{number(used)}</strong>
-        <span class="muted"> {limit === undefined ? 'used (no limit)' : `of ${number(limit)}`}</span>
-      </p>
-      {limit === undefined ? null : (
-        <progress
-          max={100}
-          value={percent}
-          class={limit !== undefined && used >= limit ? 'full' : undefined}
-          aria-label={`${label}: ${percent}% of the plan`}
-        >
-          {percent}%
-        </progress>
-      )}
-    </div>
-  )
-}
+import { formatNumber, UsageMeters } from '../components/usage-meters'
 
 export const DashboardPage: FC<{ dashboard: Dashboard }> = ({ dashboard }) => {
   const { plan, agents, knowledgeBases, usage } = dashboard
@@ -44,12 +20,7 @@ export const DashboardPage: FC<{ dashboard: Dashboard }> = ({ dashboard }) => {
           ? `${plan.name} plan · this period ${plan.currentPeriodStart.toISOString().slice(0, 10)} to ${plan.currentPeriodEnd.toISOString().slice(0, 10)}`
           : 'No plan'}
       </p>
-      <div class="grid">
-        <Meter label="Messages" used={usage.messages} limit={limits.messages} />
-        <Meter label="Tokens" used={usage.tokens} limit={limits.tokens} />
-        <Meter label="Agents" used={agents.length} limit={limits.agents} />
-        <Meter label="Knowledge bases" used={knowledgeBases.length} limit={limits.knowledge_bases} />
-      </div>
+      <UsageMeters usage={usage} agents={agents.length} knowledgeBases={knowledgeBases.length} limits={limits} />
 
       <h2>Agents</h2>
       {agents.length === 0 ? (
@@ -89,8 +60,8 @@ export const DashboardPage: FC<{ dashboard: Dashboard }> = ({ dashboard }) => {
                   <td>
                     <code>{a.apiKeyPrefix}</code>
                   </td>
-                  <td>{number(a.messages)}</td>
-                  <td>{number(a.tokens)}</td>
+                  <td>{formatNumber(a.messages)}</td>
+                  <td>{formatNumber(a.tokens)}</td>
                 </tr>
               ))}
             </tbody>
