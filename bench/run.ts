@@ -95,6 +95,8 @@ try {
   console.log(`EchoForge Hub benchmarks: wrangler dev + local PGlite, ${CONNECTIONS} connections, ${DURATION_S}s each`)
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
 
+  // Warm the Worker and the database connection path so /health, measured first, is not a cold start.
+  await autocannon({ url: `${worker.url}/health`, connections: CONNECTIONS, duration: 3 })
   const results: HttpResult[] = []
   results.push(await measure('/health', worker.url, { path: '/health' }))
   for (const scenario of httpScenarios) {
