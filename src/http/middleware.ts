@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
-import { parseEnv } from '../env'
 import { AppError } from '../errors'
-import { createLogger } from '../platform/logger'
+import { beginInvocation } from '../platform/invocation'
 import type { HonoEnv } from '../types'
 import { createServices } from './services'
 
@@ -10,13 +9,10 @@ import { createServices } from './services'
  * the response is done. A bad environment answers BAD_ENVIRONMENT instead of failing deep inside.
  */
 export const init = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
-  const parsed = parseEnv(c.env)
-  if (!parsed.ok) {
-    createLogger().error('bad environment', { problems: parsed.message })
-    throw new AppError('BAD_ENVIRONMENT', `The server is misconfigured: ${parsed.message}`)
-  }
-  const logger = createLogger({ request_id: c.get('requestId') }, parsed.config.LOG_LEVEL)
-  const services = createServices(parsed.config, logger)
+  const invocation = beginInvocation(c.env, { request_id: c.get('requestId') })
+  if (!invocation.ok) throw new AppError('BAD_ENVIRONMENT', `The server is misconfigured: ${invocation.problems}`)
+  const { config, logger } = invocation
+  const services = createServices(config, logger)
   c.set('services', services)
   const started = Date.now()
   try {

@@ -1,7 +1,6 @@
 import { createDb } from '../db/client'
-import { parseEnv } from '../env'
 import { createSender } from '../notifications/senders'
-import { createLogger } from '../platform/logger'
+import { beginInvocation } from '../platform/invocation'
 import type { Bindings } from '../types'
 import type { JobContext } from './context'
 import { runGraceExpiry } from './grace-expiry'
@@ -20,13 +19,9 @@ const jobs: Record<string, Job[]> = {
 
 /** Entry for Cron Triggers: runs the job of the cron expression with its own database handle. */
 export async function handleScheduled(controller: ScheduledController, env: Bindings, _ctx: ExecutionContext) {
-  const parsed = parseEnv(env)
-  if (!parsed.ok) {
-    createLogger().error('bad environment', { problems: parsed.message })
-    throw new Error('The Worker environment is invalid; see the log.')
-  }
-  const config = parsed.config
-  const logger = createLogger({ cron: controller.cron, scheduled_time: controller.scheduledTime }, config.LOG_LEVEL)
+  const invocation = beginInvocation(env, { cron: controller.cron, scheduled_time: controller.scheduledTime })
+  if (!invocation.ok) throw new Error('The Worker environment is invalid; see the log.')
+  const { config, logger } = invocation
   const cronJobs = jobs[controller.cron]
   if (!cronJobs) {
     logger.warn('no job for this cron expression')
