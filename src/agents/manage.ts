@@ -2,11 +2,11 @@ import { and, eq } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { agentInstances } from '../db/schema'
 import { AppError, notFound } from '../errors'
+import { isUuid } from '../platform/uuid'
 import { issueApiKey } from './api-keys'
 
 export type AgentInstance = typeof agentInstances.$inferSelect
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** Where the agent's configuration keeps the sites allowed to embed its widget. */
 export const EMBED_DOMAINS_KEY = 'embed_domains'
 export const MAX_EMBED_DOMAINS = 20
@@ -17,14 +17,14 @@ const owned = (customerId: string, agentId: string) =>
 
 /** The customer's agent; another customer's agent (or a malformed id) is simply not found. */
 export async function customerAgent(db: Executor, customerId: string, agentId: string): Promise<AgentInstance> {
-  if (!UUID.test(agentId)) throw notFound('Agent')
+  if (!isUuid(agentId)) throw notFound('Agent')
   const [agent] = await db.select().from(agentInstances).where(owned(customerId, agentId))
   if (!agent) throw notFound('Agent')
   return agent
 }
 
 async function updateOwned(db: Executor, customerId: string, agentId: string, values: Partial<AgentInstance>) {
-  if (!UUID.test(agentId)) throw notFound('Agent')
+  if (!isUuid(agentId)) throw notFound('Agent')
   const [agent] = await db.update(agentInstances).set(values).where(owned(customerId, agentId)).returning()
   if (!agent) throw notFound('Agent')
   return agent

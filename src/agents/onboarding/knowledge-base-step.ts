@@ -1,13 +1,13 @@
 import { and, asc, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { knowledgeBases } from '../../db/schema'
+import { isUuid } from '../../platform/uuid'
 import type { KnowledgeBaseSpec } from './schema'
 import type { KnowledgeBaseChoice } from './session'
 import type { SubmittedForm } from './validate'
 
 /** Form fields of the knowledge-base step. `create_new` + `kb_name` is what the spec's client sends. */
 export const KB_FIELDS = { choice: 'kb_choice', existing: 'kb_id', name: 'kb_name', createNew: 'create_new' } as const
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface KnowledgeBaseOption {
   id: string
@@ -52,7 +52,7 @@ export async function validateKnowledgeBaseStep(
     return { ok: true, choice: { mode: 'new', name } }
   }
   if (choice === 'existing' && spec.allow_existing) {
-    if (!UUID.test(existingId)) return fail(KB_FIELDS.existing, 'Choose one of your knowledge bases')
+    if (!isUuid(existingId)) return fail(KB_FIELDS.existing, 'Choose one of your knowledge bases')
     const [kb] = await db
       .select({ id: knowledgeBases.id })
       .from(knowledgeBases)

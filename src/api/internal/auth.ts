@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { agentInstances } from '../../db/schema'
 import { AppError } from '../../errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
+import { isUuid } from '../../platform/uuid'
 import type { HonoEnv } from '../../types'
 
 /**
@@ -29,12 +30,10 @@ export const serviceAuth = (): MiddlewareHandler<HonoEnv> => async (c, next) => 
   await next()
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** The `X-Agent-Instance-ID` of an agent-scoped call, validated for shape (not yet for existence). */
 export function agentIdHeader(value: string | undefined): string {
   if (!value) throw new AppError('UNAUTHORIZED', 'Missing X-Agent-Instance-ID header')
-  if (!UUID.test(value)) throw new AppError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
+  if (!isUuid(value)) throw new AppError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
   return value.toLowerCase()
 }
 

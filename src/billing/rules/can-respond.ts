@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { isUuid } from '../../platform/uuid'
 import {
   type BillingSnapshot,
   billingSnapshotColumns,
@@ -8,7 +9,6 @@ import {
   toBillingSnapshot,
 } from './billing-snapshot'
 import { USAGE_METRICS, type UsageMetric } from './plan-limits'
-import { isUuid } from './uuid'
 
 export interface CanRespond {
   allowed: boolean

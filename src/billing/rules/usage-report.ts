@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isUuid } from './uuid'
+import { isUuid } from '../../platform/uuid'
 
 export const MAX_REPORTS_PER_BATCH = 1000
 /** Per report: far above one chat turn, low enough that 1,000 of them cannot overflow a sum. */

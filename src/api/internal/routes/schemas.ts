@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi'
 import { errorEnvelopeSchema } from '../../../errors'
-
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+import { UUID } from '../../../platform/uuid'
 
 export const agentIdParams = z.object({
   agent_id: z
     .string()
-    .regex(new RegExp(UUID_PATTERN), 'agent_id must be a UUID')
+    .regex(UUID, 'agent_id must be a UUID')
     .openapi({ param: { name: 'agent_id', in: 'path' }, example: '3f1c2a4e-8d7b-4c1e-9a2f-5b6d7e8f9a0b' }),
 })
 
