@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isFernetKey } from './platform/fernet'
 
 const secretList = (minLength: number, what: string) =>
   z
@@ -14,8 +15,6 @@ const secretList = (minLength: number, what: string) =>
         .array(z.string().min(minLength, `each ${what} entry must be at least ${minLength} characters`))
         .min(1, `${what} is empty`),
     )
-
-const FERNET_KEY = /^[A-Za-z0-9_-]{43}=$/
 
 export const envSchema = z.object({
   APP_ENV: z.enum(['development', 'test', 'production']).default('production'),
@@ -37,7 +36,7 @@ export const envSchema = z.object({
     .pipe(
       z
         .array(
-          z.string().regex(FERNET_KEY, 'each ENCRYPTION_KEY entry must be a Fernet key (urlsafe base64 of 32 bytes)'),
+          z.string().refine(isFernetKey, 'each ENCRYPTION_KEY entry must be a Fernet key (urlsafe base64 of 32 bytes)'),
         )
         .min(1, 'ENCRYPTION_KEY is empty'),
     ),
