@@ -2,7 +2,8 @@
 // catalog, the local embedder, and `wrangler dev`, in one process tree that Ctrl-C stops.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import { copyFile, mkdir } from 'node:fs/promises'
+import { readDevVars } from './dev-vars.ts'
 import { DEMO_OAUTH_CLIENT, startFakeOAuthProvider } from './fakes/oauth-provider.ts'
 import { startFakeStripe } from './fakes/stripe.ts'
 import { startLocalDatabase } from './local-db.ts'
@@ -19,16 +20,7 @@ if (!existsSync(`${root}.dev.vars`)) {
   await copyFile(`${root}.dev.vars.example`, `${root}.dev.vars`)
   console.log('Created .dev.vars from .dev.vars.example')
 }
-const devVars: Record<string, string | undefined> = {
-  ...Object.fromEntries(
-    (await readFile(`${root}.dev.vars`, 'utf8'))
-      .split('\n')
-      .map((line) => /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1]!, m[2]!]),
-  ),
-  ...process.env,
-}
+const devVars: Record<string, string | undefined> = { ...(await readDevVars(`${root}.dev.vars`)), ...process.env }
 const hasOpenAiKey = Boolean(devVars.OPENAI_API_KEY)
 // Stripe cannot be reached offline: with the example's placeholder key, a local stand-in answers.
 const useStripeStandIn = devVars.STRIPE_SECRET_KEY === 'sk_test_local_placeholder' && !devVars.STRIPE_API_BASE
