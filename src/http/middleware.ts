@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../errors'
 import { beginInvocation } from '../platform/invocation'
+import { UNAVAILABLE } from '../routes/health'
 import type { HonoEnv } from '../types'
 import { createServices } from './services'
 
@@ -10,7 +11,8 @@ import { createServices } from './services'
  */
 export const init = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   const invocation = beginInvocation(c.env, { request_id: c.get('requestId') })
-  if (!invocation.ok) throw new AppError('BAD_ENVIRONMENT', `The server is misconfigured: ${invocation.problems}`)
+  // The problems are in the log (beginInvocation wrote them); the public learns only that we are unavailable.
+  if (!invocation.ok) throw new AppError('BAD_ENVIRONMENT', UNAVAILABLE)
   const { config, logger } = invocation
   const services = createServices(config, logger)
   c.set('services', services)

@@ -13,6 +13,8 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
   /postgres(?:ql)?:\/\/[^@\s]+@/g,
 ]
 
+/** Parameters of a statement, wherever an object carries them. */
+const PARAMETER_KEY = /^(?:params|parameters)$/
 export const REDACTED = '[redacted]'
 
 export function redactString(value: string): string {
@@ -21,22 +23,59 @@ export function redactString(value: string): string {
   return out
 }
 
-/** Deep copy with secret-named keys blanked and secret-looking values masked. */
+/** The frames of a stack without its first lines, which repeat the message (and so whatever it carried). */
+function framesOf(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line))
+}
+
+// Postgres quotes the offending value in messages like `invalid input syntax for type uuid: "alice@example.com"`.
+const QUOTED_VALUE = /"(?:[^"\\]|\\.)*"/g
+/** What a database error may say in a log: its kind and where, never the values (`detail` repeats them). */
+const DATABASE_ERROR_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'dataType', 'routine'] as const
+
+type ErrorLike = Error & Record<string, unknown>
+
+/** A database server's error: a SQLSTATE `code` and a `severity` (pg, Neon and PGlite errors alike). */
+const isDatabaseError = (error: ErrorLike) => typeof error.severity === 'string' && typeof error.code === 'string'
+/** A failed statement wrapped with its SQL and parameters (drizzle's DrizzleQueryError and the like). */
+const isQueryError = (error: ErrorLike) => 'params' in error || 'parameters' in error
+
+/**
+ * An error as a log may show it. Failed SQL statements are described by structure: the SQL text
+ * (placeholders only), the SQLSTATE and the constraint; the parameters are dropped, and so are the
+ * message lines of the stack, which repeat them.
+ */
+function describeError(error: ErrorLike, depth: number): Fields {
+  let message = error.message
+  const extra: Fields = {}
+  if (isQueryError(error)) {
+    message = typeof error.query === 'string' ? `Failed query: ${redactString(error.query)}` : 'Failed query'
+  } else if (isDatabaseError(error)) {
+    message = error.message.replace(QUOTED_VALUE, `"${REDACTED}"`)
+    for (const key of DATABASE_ERROR_FIELDS) if (typeof error[key] === 'string') extra[key] = error[key]
+  } else {
+    message = redactString(message)
+  }
+  const frames = framesOf(error.stack)
+  return {
+    name: error.name,
+    message,
+    ...extra,
+    ...(frames.length > 0 ? { stack: [`${error.name}: ${message}`, ...frames.map(redactString)].join('\n') } : {}),
+    ...(error.cause === undefined ? {} : { cause: redact(error.cause, depth + 1) }),
+  }
+}
+
+/** Deep copy with secret-named keys blanked, secret-looking values masked and SQL parameters dropped. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]'
   if (typeof value === 'string') return redactString(value)
-  if (value instanceof Error) {
-    return {
-      name: value.name,
-      message: redactString(value.message),
-      stack: value.stack && redactString(value.stack),
-      ...(value.cause === undefined ? {} : { cause: redact(value.cause, depth + 1) }),
-    }
-  }
+  if (value instanceof Error) return describeError(value as ErrorLike, depth)
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))
   if (value && typeof value === 'object') {
     const out: Fields = {}
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1)
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) || PARAMETER_KEY.test(k) ? REDACTED : redact(v, depth + 1)
     return out
   }
   return value

@@ -12,31 +12,31 @@ interface HealthRow extends Record<string, unknown> {
   applied: number | string | null
 }
 
-/** Database reachable, pgvector present, and every committed migration applied. */
+/** The only thing the public learns from /health or a failed start: up or not. Details go to the log. */
+export const UNAVAILABLE = 'unavailable'
+
+/** Database reachable, pgvector present, and every committed migration applied: `{"status":"ok"}`, else 503. */
 export const health = new Hono<HonoEnv>().get('/health', async (c) => {
-  const { db } = c.var.services.database
+  const { database, logger } = c.var.services
   let row: HealthRow | undefined
   try {
-    const result = await db.execute<HealthRow>(sql`
+    const result = await database.db.execute<HealthRow>(sql`
       SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS pgvector,
              (SELECT count(*) FROM drizzle.__drizzle_migrations) AS applied`)
     row = result.rows[0]
   } catch (error) {
-    c.var.services.logger.warn('health check failed', { error })
-    throw new AppError('SERVICE_UNAVAILABLE', 'The database cannot be reached or is not migrated')
+    logger.warn('health check failed: the database cannot be reached or is not migrated', { error })
+    throw new AppError('SERVICE_UNAVAILABLE', UNAVAILABLE)
   }
   const applied = Number(row?.applied ?? 0)
-  if (!row?.pgvector) throw new AppError('SERVICE_UNAVAILABLE', 'pgvector is not installed in the database')
-  if (applied < expectedMigrations) {
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      `Database migrations pending: ${applied} of ${expectedMigrations} applied`,
-    )
+  const problem = !row?.pgvector
+    ? 'pgvector is not installed in the database'
+    : applied < expectedMigrations
+      ? `database migrations pending: ${applied} of ${expectedMigrations} applied`
+      : null
+  if (problem) {
+    logger.warn(`health check failed: ${problem}`, { applied, expected: expectedMigrations, latest: latestExpected })
+    throw new AppError('SERVICE_UNAVAILABLE', UNAVAILABLE)
   }
-  return c.json({
-    status: 'ok',
-    database: 'reachable',
-    pgvector: row.pgvector,
-    migrations: { applied, expected: expectedMigrations, latest: latestExpected },
-  })
+  return c.json({ status: 'ok' as const })
 })

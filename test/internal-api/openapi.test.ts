@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call } from '../support/http'
+import { call, internalHeaders } from '../support/http'
 
 interface OpenApiDoc {
   openapi: string
@@ -12,7 +12,7 @@ interface OpenApiDoc {
 
 describe('GET /api/internal/openapi.json', () => {
   it('is an OpenAPI 3.1 document of every internal route, generated from the zod schemas', async () => {
-    const res = await call('/api/internal/openapi.json')
+    const res = await call('/api/internal/openapi.json', { headers: internalHeaders() })
     expect(res.status).toBe(200)
     const doc = (await res.json()) as OpenApiDoc
     expect(doc.openapi).toBe('3.1.0')
@@ -32,6 +32,26 @@ describe('GET /api/internal/openapi.json', () => {
     const text = JSON.stringify(doc)
     for (const field of ['config_version', 'in_grace_period', 'usage_remaining', 'request_id', 'input_tokens']) {
       expect(text).toContain(field)
+    }
+  })
+
+  it('needs the service secret like everything else under /api/internal', async () => {
+    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer not-the-service-secret-0123456789abcdef' }]
+    for (const headers of attempts) {
+      const res = await call('/api/internal/openapi.json', { headers })
+      expect(res.status).toBe(401)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED')
+    }
+  })
+
+  it('declares the bearer service secret on every operation', async () => {
+    const doc = (await (await call('/api/internal/openapi.json', { headers: internalHeaders() })).json()) as OpenApiDoc
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
+    )
+    expect(operations.length).toBeGreaterThanOrEqual(7)
+    for (const { route, operation } of operations) {
+      expect({ route, security: operation.security }).toEqual({ route, security: [{ serviceSecret: [] }] })
     }
   })
 })

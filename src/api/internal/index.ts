@@ -4,6 +4,7 @@ import { registerCanRespond } from './routes/can-respond'
 import { registerConfig } from './routes/config'
 import { registerIntegrationRoutes } from './routes/integrations'
 import { registerKnowledgeSearchRoutes } from './routes/knowledge-search'
+import { serviceSecurity } from './routes/schemas'
 import { registerUsageBatch } from './routes/usage-batch'
 import { registerValidateKey } from './routes/validate-key'
 
@@ -15,11 +16,13 @@ export function createInternalApi() {
     scheme: 'bearer',
     description: 'One of the secrets in HUB_SERVICE_SECRET',
   })
+  // Everything under /api/internal needs the service secret, the description of the API included.
+  api.use('*', serviceAuth())
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'EchoForge Hub internal API', version: '1.0.0' },
+    security: serviceSecurity,
   })
-  api.use('*', serviceAuth())
   registerValidateKey(api)
   registerConfig(api)
   registerCanRespond(api)

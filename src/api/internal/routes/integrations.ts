@@ -5,6 +5,7 @@ import { getCredentials } from '../../../integrations/credentials'
 import { listIntegrations } from '../../../integrations/queries'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
+import { serviceSecurity } from './schemas'
 
 const agentHeader = z.object({
   'x-agent-instance-id': z.string().openapi({ description: 'The agent the runtime acts for (UUID)' }),
@@ -49,6 +50,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/integrations',
   summary: "The agent's customer's integrations (no secrets)",
+  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: { headers: agentHeader },
   responses: {
@@ -64,6 +66,7 @@ const credentialsRoute = createRoute({
   method: 'get',
   path: '/integrations/{id}/credentials',
   summary: 'Decrypted credentials of one integration, refreshed first when expired',
+  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: { headers: agentHeader, params: z.object({ id: z.uuid() }) },
   responses: {

@@ -3,6 +3,7 @@ import { errorEnvelopeSchema } from '../../../errors'
 import { MAX_TOP_K, searchKnowledgeBase } from '../../../knowledge/search'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
+import { serviceSecurity } from './schemas'
 
 const searchBody = z
   .object({
@@ -34,6 +35,7 @@ const searchRoute = createRoute({
   method: 'post',
   path: '/knowledge/search',
   summary: "Semantic search over the calling agent's knowledge base",
+  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: {
     headers: z.object({ 'x-agent-instance-id': z.string().openapi({ description: 'The agent (UUID)' }) }),
