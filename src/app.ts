@@ -2,9 +2,13 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { createInternalApi } from './api/internal'
+import { MAX_BATCH_BODY_BYTES } from './billing/rules/usage-report'
+import { MAX_WEBHOOK_BODY_BYTES } from './billing/stripe/verify'
 import { billingWebhook } from './billing/webhook-route'
+import { type BodyLimitRule, bodyLimits } from './http/body-limit'
 import { handleError, handleNotFound } from './http/error-handler'
 import { init } from './http/middleware'
+import { MAX_PASTED_TEXT_BODY_BYTES, MAX_UPLOAD_REQUEST_BYTES } from './knowledge/limits'
 import { health } from './routes/health'
 import type { HonoEnv } from './types'
 import { createWebApp } from './web/app'
@@ -24,11 +28,26 @@ export const contentSecurityPolicy = {
   formAction: ["'self'", 'https://checkout.stripe.com', 'https://billing.stripe.com'],
 }
 
+const KB = 1024
+
+/** The largest body each route accepts (first match wins); every other route gets {@link DEFAULT_BODY_BYTES}. */
+export const bodyLimitRules: readonly BodyLimitRule[] = [
+  { method: 'POST', path: /^\/knowledge\/[^/]+\/documents\/?$/, maxBytes: MAX_UPLOAD_REQUEST_BYTES },
+  { method: 'POST', path: /^\/knowledge\/[^/]+\/text\/?$/, maxBytes: MAX_PASTED_TEXT_BODY_BYTES },
+  { method: 'POST', path: /^\/billing\/webhook\/?$/, maxBytes: MAX_WEBHOOK_BODY_BYTES },
+  { method: 'POST', path: /^\/api\/internal\/usage\/batch\/?$/, maxBytes: MAX_BATCH_BODY_BYTES },
+  { method: 'POST', path: /^\/api\//, maxBytes: 64 * KB },
+  { method: 'POST', path: /^\/(?:login|signup)\/?$/, maxBytes: 16 * KB },
+]
+/** Any other form (wizard, agents, knowledge bases, billing...): far above what its fields allow. */
+export const DEFAULT_BODY_BYTES = 256 * KB
+
 export function newApp() {
   const app = new Hono<HonoEnv>()
   app.use(requestId({ headerName: 'X-Request-Id' }))
   app.use(secureHeaders({ contentSecurityPolicy, referrerPolicy: 'strict-origin-when-cross-origin' }))
   app.use(init())
+  app.use(bodyLimits(bodyLimitRules, DEFAULT_BODY_BYTES))
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app

@@ -1,6 +1,13 @@
 /** Limits that keep one document inside a Worker's 128 MB and CPU budget. */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+/**
+ * One upload request (several files, multipart overhead): the body is parsed in memory, so this
+ * keeps it well inside a Worker's 128 MB. One file alone may still use the whole 25 MB.
+ */
+export const MAX_UPLOAD_REQUEST_BYTES = 30 * 1024 * 1024
 export const MAX_PASTED_TEXT_CHARS = 1_000_000
+/** A form with the pasted text: up to 9 bytes per character once URL-encoded (a 3-byte UTF-8 character as %XX%XX%XX). */
+export const MAX_PASTED_TEXT_BODY_BYTES = MAX_PASTED_TEXT_CHARS * 9 + 64 * 1024
 export const MAX_PDF_PAGES = 500
 export const EXTRACTION_TIME_LIMIT_MS = 60_000
 /** About a million tokens: the chunks and their embeddings still fit in memory. */

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { isUuid } from '../../platform/uuid'
 
 export const MAX_REPORTS_PER_BATCH = 1000
+/** Far above 1,000 reports of any sensible size; a larger body is refused before it is parsed. */
+export const MAX_BATCH_BODY_BYTES = 2 * 1024 * 1024
 /** Per report: far above one chat turn, low enough that 1,000 of them cannot overflow a sum. */
 export const MAX_MESSAGES_PER_REPORT = 100_000
 export const MAX_TOKENS_PER_REPORT = 100_000_000

@@ -2,6 +2,8 @@ import Stripe from 'stripe'
 import { AppError } from '../../errors'
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300
+/** Stripe's events are a few KB (the largest well under 100 KB); nothing legitimate comes near this. */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
 
 /**
  * Verifies the `Stripe-Signature` header on the raw body against every configured secret

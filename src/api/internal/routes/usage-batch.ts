@@ -1,14 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { bodyLimit } from 'hono/body-limit'
 import { toJSONSchema } from 'zod'
 import { ingestUsageBatch } from '../../../billing/rules/usage-ingest'
-import { MAX_REPORTS_PER_BATCH, REJECTION_REASONS, usageReportSchema } from '../../../billing/rules/usage-report'
+import {
+  MAX_BATCH_BODY_BYTES,
+  MAX_REPORTS_PER_BATCH,
+  REJECTION_REASONS,
+  usageReportSchema,
+} from '../../../billing/rules/usage-report'
 import { AppError, errorEnvelopeSchema } from '../../../errors'
 import type { HonoEnv } from '../../../types'
 import { errorResponses, serviceSecurity } from './schemas'
-
-/** Far above 1,000 reports of any sensible size; a larger body is refused before it is parsed. */
-const MAX_BODY_BYTES = 2 * 1024 * 1024
 
 const usageReportJsonSchema = toJSONSchema(usageReportSchema, { target: 'draft-2020-12', io: 'input' })
 
@@ -42,14 +43,6 @@ export const usageBatchRoute = createRoute({
   path: '/usage/batch',
   summary: 'Usage reports from the runtime (up to 1,000); a request_id counts once, ever',
   security: serviceSecurity,
-  middleware: [
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes`)
-      },
-    }),
-  ] as const,
   request: { body: { required: true, content: { 'application/json': { schema: batchBody } } } },
   responses: {
     200: {
@@ -59,7 +52,7 @@ export const usageBatchRoute = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     413: {
-      description: `More than ${MAX_REPORTS_PER_BATCH} reports, or too large a body`,
+      description: `More than ${MAX_REPORTS_PER_BATCH} reports, or a body over ${MAX_BATCH_BODY_BYTES} bytes`,
       content: { 'application/json': { schema: errorEnvelopeSchema } },
     },
   },
