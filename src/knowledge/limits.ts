@@ -1,4 +1,7 @@
-/** Limits that keep one document inside a Worker's 128 MB and CPU budget. */
+/**
+ * Budgets that keep one document inside a Worker's 128 MB and CPU limit (`limits.cpu_ms` in
+ * wrangler.toml): every extractor is linear in its input and stops as soon as a budget is spent.
+ */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 /**
  * One upload request (several files, multipart overhead): the body is parsed in memory, so this
@@ -9,9 +12,22 @@ export const MAX_PASTED_TEXT_CHARS = 1_000_000
 /** A form with the pasted text: up to 9 bytes per character once URL-encoded (a 3-byte UTF-8 character as %XX%XX%XX). */
 export const MAX_PASTED_TEXT_BODY_BYTES = MAX_PASTED_TEXT_CHARS * 9 + 64 * 1024
 export const MAX_PDF_PAGES = 500
-export const EXTRACTION_TIME_LIMIT_MS = 60_000
+/** Wall-clock budget for reading a PDF; the Worker's CPU limit is the hard stop behind it. */
+export const EXTRACTION_TIME_LIMIT_MS = 30_000
 /** About a million tokens: the chunks and their embeddings still fit in memory. */
 export const MAX_EXTRACTED_CHARS = 4_000_000
+/** What a DOCX may unpack to in all, and its XML parts (what mammoth parses into a tree) alone. */
+export const MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024
+export const MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
+export const MAX_DOCX_ENTRIES = 5_000
+
+/**
+ * A document whose processing was cut off (the consumer ran out of CPU or memory, or died) this
+ * many times ends in `error` instead of being tried again.
+ */
+export const MAX_PROCESSING_ATTEMPTS = 3
+/** A document `processing` for longer than this has lost its consumer (CPU limit is 60 s). */
+export const STALE_PROCESSING_MINUTES = 10
 
 export const CHUNK_TOKENS = 500
 export const CHUNK_OVERLAP_TOKENS = 50

@@ -1,11 +1,10 @@
 import type { DocumentType } from '../file-types'
-import { MAX_EXTRACTED_CHARS } from '../limits'
 import { docxToText } from './docx'
 import { unreadable } from './errors'
 import { htmlToText } from './html'
 import { markdownToText } from './markdown'
 import { pdfToText } from './pdf'
-import { decodeUtf8, normaliseWhitespace } from './text'
+import { decodeUtf8, normaliseWhitespace, removeUnstorable, TextCollector, tooMuchText } from './text'
 
 const LABEL: Record<DocumentType, string> = {
   txt: 'text file',
@@ -15,36 +14,34 @@ const LABEL: Record<DocumentType, string> = {
   docx: 'Word document',
 }
 
-async function rawText(type: DocumentType, bytes: Uint8Array): Promise<string> {
+async function rawText(type: DocumentType, bytes: Uint8Array, collector: TextCollector): Promise<string> {
   switch (type) {
     case 'txt':
       return decodeUtf8(bytes)
     case 'md':
       return markdownToText(decodeUtf8(bytes))
     case 'html':
-      return htmlToText(decodeUtf8(bytes))
+      return htmlToText(decodeUtf8(bytes), collector)
     case 'pdf':
-      return pdfToText(bytes)
+      return pdfToText(bytes, { collector })
     case 'docx':
       return docxToText(bytes)
   }
 }
 
 /**
- * The plain text of a document. Empty files, files without text, and files too long to
- * index fail with a message meant for the customer.
+ * The plain text of a document, ready to chunk and store (no NUL, no lone surrogates). Empty files,
+ * files without text, and files with too much text fail with a message meant for the customer; the
+ * extractors stop at the text limit instead of reading all of a huge file first.
  */
 export async function extractText(type: DocumentType, bytes: Uint8Array): Promise<string> {
   if (bytes.byteLength === 0) throw unreadable('The file is empty (0 bytes)')
-  const text = normaliseWhitespace(await rawText(type, bytes))
+  const collector = new TextCollector()
+  const text = normaliseWhitespace(removeUnstorable(await rawText(type, bytes, collector)))
   if (!text) {
     const hint = type === 'pdf' ? ' (a scanned PDF holds images, not text)' : ''
     throw unreadable(`The ${LABEL[type]} contains no text${hint}`)
   }
-  if (text.length > MAX_EXTRACTED_CHARS) {
-    throw unreadable(
-      `The document has ${text.length.toLocaleString('en-US')} characters of text; the limit is ${MAX_EXTRACTED_CHARS.toLocaleString('en-US')}`,
-    )
-  }
+  if (text.length > collector.limit) throw tooMuchText(collector.limit)
   return text
 }

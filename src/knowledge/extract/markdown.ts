@@ -1,24 +1,150 @@
 import { htmlToText } from './html'
 
+// Line by line, then one pass over each line's characters: no pattern here can backtrack over
+// more than the run of characters it is looking at, so a file of unclosed emphasis or brackets
+// costs what its length costs.
+
+const FENCE = /^ {0,3}(?:```|~~~)/
+const HEADING = /^ {0,3}#{1,6}(?:[ \t]|$)/
+const SETEXT_UNDERLINE = /^ {0,3}(?:=+|-+)[ \t]*$/
+const LIST_MARKER = /^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?/
+const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]{1,999}\]:[ \t]*\S/
+
+/** A line without its `>` markers, however deeply quoted. */
+function withoutQuoteMarkers(line: string): string {
+  let i = 0
+  for (;;) {
+    let j = i
+    while (j < line.length && j - i < 3 && line[j] === ' ') j++
+    if (line[j] !== '>') return line.slice(i)
+    i = j + 1
+    if (line[i] === ' ' || line[i] === '\t') i++
+  }
+}
+
+function isThematicBreak(line: string): boolean {
+  const compact = line.replace(/[ \t]+/g, '')
+  if (compact.length < 3 || line.length - line.trimStart().length > 3) return false
+  const marker = compact[0]!
+  return '-*_'.includes(marker) && [...compact].every((c) => c === marker)
+}
+
+function isTableDelimiterRow(line: string): boolean {
+  return line.includes('|') && line.includes('-') && /^[|:\- \t]+$/.test(line)
+}
+
+function headingText(line: string): string {
+  let text = line.trimStart().replace(/^#{1,6}/, '')
+  text = text.trim()
+  // A closing run of `#` counts only after a space ("# C#" keeps its `#`).
+  let end = text.length
+  while (end > 0 && text[end - 1] === '#') end--
+  if (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t') text = text.slice(0, end).trimEnd()
+  return text
+}
+
+const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c)
+const isBlank = (c: string | undefined) => c === undefined || c === ' ' || c === '\t'
+/** The characters inline markup starts with; everything between them is copied in one slice. */
+const SPECIAL = /[`[\]!*_~|]/g
+
+/** `indexOf` that remembers its answer, for the monotone searches of one line. */
+function finder(text: string, char: string) {
+  let from = -1
+  let at = -1
+  return (start: number): number => {
+    if (from >= 0 && from <= start && (at === -1 || at >= start)) return at
+    from = start
+    at = text.indexOf(char, start)
+    return at
+  }
+}
+
+/** Links and images to their words, code spans to their code, emphasis markers removed. */
+function inlineText(line: string): string {
+  const nextClose = finder(line, ']')
+  const nextParen = finder(line, ')')
+  const nextTick = finder(line, '`')
+  const out: string[] = []
+  // A link's text is scanned like the rest of the line; its `](url)` is skipped when reached.
+  let linkTextEnd = -1
+  let linkEnd = -1
+  let i = 0
+  while (i < line.length) {
+    SPECIAL.lastIndex = i
+    const found = SPECIAL.exec(line)
+    const special = found ? found.index : line.length
+    if (special > i) out.push(line.slice(i, special))
+    i = special
+    if (i >= line.length) break
+    const c = line[i]!
+    if (linkTextEnd >= 0 && i >= linkTextEnd) {
+      if (i <= linkEnd) i = linkEnd + 1
+      linkTextEnd = -1
+      continue
+    }
+    if (c === '`') {
+      const close = nextTick(i + 1)
+      if (close > i) {
+        out.push(line.slice(i + 1, close))
+        i = close + 1
+        continue
+      }
+    }
+    if ((c === '[' || (c === '!' && line[i + 1] === '[')) && linkTextEnd < 0) {
+      const open = c === '!' ? i + 1 : i
+      const close = nextClose(open + 1)
+      if (close > open && line[close + 1] === '(') {
+        const paren = nextParen(close + 2)
+        if (paren > close) {
+          linkTextEnd = close
+          linkEnd = paren
+          i = open + 1
+          continue
+        }
+      }
+    }
+    if (c === '*' || c === '_' || c === '~') {
+      let runEnd = i
+      while (line[runEnd] === c) runEnd++
+      const before = line[i - 1]
+      const after = line[runEnd]
+      const flanking = !isBlank(before) || !isBlank(after)
+      const isMarker =
+        c === '~' ? runEnd - i === 2 && flanking : flanking && !(c === '_' && isWordChar(before) && isWordChar(after))
+      if (!isMarker) out.push(line.slice(i, runEnd))
+      i = runEnd
+      continue
+    }
+    out.push(c === '|' ? ' ' : c)
+    i++
+  }
+  return out.join('')
+}
+
 /** Markdown to its readable text: the words stay, the markup goes. */
 export function markdownToText(markdown: string): string {
-  const text = markdown
-    .replace(/\r\n?/g, '\n')
-    .replace(/^ {0,3}(```|~~~).*$/gm, '')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$/gm, '')
-    .replace(/^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$/gm, '$1')
-    .replace(/^ {0,3}(=+|-+)[ \t]*$/gm, '')
-    .replace(/^ {0,3}>\s?/gm, '')
-    .replace(/^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]\][ \t]+)?/gm, '$1')
-    .replace(/^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$/gm, '')
-    .replace(/^[ \t]*\|?([ \t]*:?-+:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$/gm, '')
-    .replace(/\|/g, ' ')
-    .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
-    .replace(/(^|[^\w*])([*_])(?=\S)([^*_\n]*?\S)\2(?!\w)/g, '$1$3')
-    .replace(/~~(?=\S)([\s\S]*?\S)~~/g, '$1')
-    .replace(/`([^`\n]+)`/g, '$1')
+  const lines = markdown.replace(/\r\n?/g, '\n').split('\n')
+  const out: string[] = []
+  for (const raw of lines) {
+    if (FENCE.test(raw) || SETEXT_UNDERLINE.test(raw) || isThematicBreak(raw) || isTableDelimiterRow(raw)) {
+      out.push('')
+      continue
+    }
+    if (REFERENCE_DEFINITION.test(raw)) continue
+    let line = withoutQuoteMarkers(raw)
+    if (HEADING.test(line)) line = headingText(line)
+    else line = line.replace(LIST_MARKER, '$1')
+    out.push(inlineText(line))
+  }
+  const text = out.join('\n')
   // Markdown may embed HTML; its tags are markup too.
-  return /<[a-z!/][^>]*>/i.test(text) ? htmlToText(text) : text.trim()
+  return containsHtmlTag(text) ? htmlToText(text) : text.trim()
+}
+
+function containsHtmlTag(text: string): boolean {
+  const lastGt = text.lastIndexOf('>')
+  if (lastGt < 0) return false
+  const tagStart = /<[a-z!/]/i.exec(text)
+  return tagStart !== null && tagStart.index < lastGt
 }

@@ -1,13 +1,16 @@
 import { getDocumentProxy } from 'unpdf'
 import { EXTRACTION_TIME_LIMIT_MS, MAX_PDF_PAGES } from '../limits'
 import { isUnreadable, unreadable } from './errors'
+import { TextCollector } from './text'
 
 interface PdfLimits {
   maxPages?: number
   timeLimitMs?: number
+  /** Stops the extraction the moment the text passes its limit. */
+  collector?: TextCollector
 }
 
-/** The text of a PDF, page by page, within a page and time budget. */
+/** The text of a PDF, page by page, within a page, time and text budget. */
 export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Promise<string> {
   const maxPages = limits.maxPages ?? MAX_PDF_PAGES
   const deadline = Date.now() + (limits.timeLimitMs ?? EXTRACTION_TIME_LIMIT_MS)
@@ -22,23 +25,24 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
   }
   try {
     if (pdf.numPages > maxPages) {
-      throw unreadable(`The PDF has ${pdf.numPages} pages; the limit is ${maxPages}`)
+      throw unreadable(
+        `The PDF has ${pdf.numPages.toLocaleString('en-US')} pages; the limit is ${maxPages.toLocaleString('en-US')}: split it into smaller files`,
+      )
     }
-    const pages: string[] = []
+    const collector = limits.collector ?? new TextCollector()
     for (let n = 1; n <= pdf.numPages; n++) {
       if (Date.now() > deadline) throw unreadable('Reading the PDF took too long; split it into smaller files')
       const page = await pdf.getPage(n)
       const content = await page.getTextContent()
-      let text = ''
+      if (n > 1) collector.add('\n\n')
       for (const item of content.items) {
         if (!('str' in item)) continue
-        text += item.str
-        text += item.hasEOL ? '\n' : ''
+        collector.add(item.str)
+        if (item.hasEOL) collector.add('\n')
       }
-      pages.push(text)
       page.cleanup()
     }
-    return pages.join('\n\n')
+    return collector.text()
   } catch (error) {
     if (isUnreadable(error)) throw error
     throw unreadable('The PDF is damaged: its pages could not be read', error)
