@@ -12,10 +12,14 @@ import { servePGlite } from './pg-wire-server.ts'
 const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof WS
 
 export interface LocalDatabase {
-  db: PGlite
   databaseUrl: string
   wsProxy: string
+  kind: 'pglite' | 'postgres'
   stop(): Promise<void>
+}
+
+export interface EmbeddedDatabase extends LocalDatabase {
+  db: PGlite
 }
 
 export interface LocalDatabaseOptions {
@@ -27,7 +31,7 @@ export interface LocalDatabaseOptions {
   wsPort?: number
 }
 
-export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
+export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<EmbeddedDatabase> {
   const host = options.host ?? '127.0.0.1'
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { vector } })
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector')
@@ -40,6 +44,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     db,
     databaseUrl: `postgres://postgres:postgres@${host}:${pgPort}/postgres`,
     wsProxy: `${host}:${relay.port}`,
+    kind: 'pglite',
     async stop() {
       await relay.stop()
       await pgServer.stop()
@@ -54,7 +59,12 @@ export async function startWebSocketRelay(host: string, port: number) {
     res.writeHead(426).end('WebSocket relay for the local database')
   })
   const wss = new WebSocketServer({ server })
+  let refusing = false
   wss.on('connection', (ws, req) => {
+    if (refusing) {
+      ws.terminate()
+      return
+    }
     const address = new URL(req.url ?? '/', 'http://relay').searchParams.get('address') ?? ''
     const [targetHost, targetPort] = address.split(':')
     if (!targetHost || !targetPort) {
@@ -84,6 +94,11 @@ export async function startWebSocketRelay(host: string, port: number) {
   const boundPort = typeof address === 'object' && address ? address.port : port
   return {
     port: boundPort,
+    /** While true, every relayed connection is cut and new ones are dropped at once. */
+    refuseConnections(refuse: boolean) {
+      refusing = refuse
+      if (refuse) for (const client of wss.clients) client.terminate()
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate()

@@ -1,42 +1,93 @@
-// The backing services for tests and benchmarks, in their own Node process: a fresh
-// in-memory PGlite with migrations and the demo catalog, its WebSocket relay, and the
-// local embedder. Prints one JSON line with their addresses, then runs until killed.
+// The backing services for tests and benchmarks, in their own Node process: a fresh database
+// with migrations and the demo catalog, its WebSocket relay, the local embedder and the
+// stand-ins. Prints one JSON line with their addresses, then runs until killed.
+//
+// The database is an in-memory PGlite by default; TEST_DATABASE=postgres starts a throwaway
+// PostgreSQL 15 cluster instead (scripts/local-postgres.ts), removed again on exit.
+import { createServer } from 'node:http'
 import { startFakeOAuthProvider } from './fakes/oauth-provider.ts'
 import { startFakeStripe } from './fakes/stripe.ts'
-import { startLocalDatabase } from './local-db.ts'
+import { type LocalDatabase, startLocalDatabase, startWebSocketRelay } from './local-db.ts'
 import { startLocalEmbeddings } from './local-embeddings.ts'
+import { startLocalPostgres } from './local-postgres.ts'
 import { applyMigrations } from './migrations.ts'
 import { seedFromFile } from './seed.ts'
 
+export type DatabaseKind = LocalDatabase['kind']
+
 export interface TestServices {
+  databaseKind: DatabaseKind
   databaseUrl: string
   wsProxy: string
+  /**
+   * A second relay to the same database, for outage tests: POST `<databaseControlUrl>/outage`
+   * cuts every connection through it and refuses new ones until POST `/recovery`. The rest of
+   * the suite keeps using `wsProxy` meanwhile, so test files running alongside are not hit.
+   */
+  outageWsProxy: string
+  databaseControlUrl: string
   embeddingsUrl: string
   stripeApiBase: string
   oauthProviderUrl: string
 }
 
-const database = await startLocalDatabase()
-await applyMigrations(database.databaseUrl)
-await seedFromFile(database.databaseUrl)
-const embeddings = await startLocalEmbeddings()
-const stripe = await startFakeStripe()
-const oauthProvider = await startFakeOAuthProvider()
-
-const services: TestServices = {
-  databaseUrl: database.databaseUrl,
-  wsProxy: database.wsProxy,
-  embeddingsUrl: embeddings.url,
-  stripeApiBase: stripe.url,
-  oauthProviderUrl: oauthProvider.url,
+export function testDatabaseKind(value = process.env.TEST_DATABASE): DatabaseKind {
+  if (!value || value === 'pglite') return 'pglite'
+  if (value === 'postgres') return 'postgres'
+  throw new Error(`TEST_DATABASE must be "pglite" (the default) or "postgres", not "${value}"`)
 }
-console.log(JSON.stringify({ ready: services }))
 
+const database = testDatabaseKind() === 'postgres' ? await startLocalPostgres() : await startLocalDatabase()
+let stopping = false
 const stop = async () => {
-  await Promise.all([embeddings.stop(), stripe.stop(), oauthProvider.stop()])
+  if (stopping) return
+  stopping = true
+  await Promise.all([embeddings?.stop(), stripe?.stop(), oauthProvider?.stop(), outageRelay?.stop(), control?.close()])
   await database.stop()
   process.exit(0)
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
 process.on('disconnect', stop)
+
+let embeddings: Awaited<ReturnType<typeof startLocalEmbeddings>> | undefined
+let stripe: Awaited<ReturnType<typeof startFakeStripe>> | undefined
+let oauthProvider: Awaited<ReturnType<typeof startFakeOAuthProvider>> | undefined
+let control: ReturnType<typeof createServer> | undefined
+let outageRelay: Awaited<ReturnType<typeof startWebSocketRelay>> | undefined
+try {
+  outageRelay = await startWebSocketRelay('127.0.0.1', 0)
+  await applyMigrations(database.databaseUrl)
+  await seedFromFile(database.databaseUrl)
+  embeddings = await startLocalEmbeddings()
+  stripe = await startFakeStripe()
+  oauthProvider = await startFakeOAuthProvider()
+} catch (error) {
+  console.error(error)
+  await database.stop()
+  process.exit(1)
+}
+
+control = createServer((req, res) => {
+  const down = req.url === '/outage' ? true : req.url === '/recovery' ? false : undefined
+  if (req.method !== 'POST' || down === undefined) return void res.writeHead(404).end()
+  outageRelay!.refuseConnections(down)
+  res.writeHead(204).end()
+})
+await new Promise<void>((resolve) => control!.listen(0, '127.0.0.1', resolve))
+const controlAddress = control.address()
+const controlPort = typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0
+
+const services: TestServices = {
+  databaseKind: database.kind,
+  databaseUrl: database.databaseUrl,
+  wsProxy: database.wsProxy,
+  outageWsProxy: `127.0.0.1:${outageRelay.port}`,
+  databaseControlUrl: `http://127.0.0.1:${controlPort}`,
+  embeddingsUrl: embeddings.url,
+  stripeApiBase: stripe.url,
+  oauthProviderUrl: oauthProvider.url,
+}
+if (database.kind === 'postgres')
+  console.error(`test services: a throwaway PostgreSQL 15 cluster at ${database.databaseUrl}`)
+console.log(JSON.stringify({ ready: services }))

@@ -1,11 +1,15 @@
-// Runs in Node before the Workers tests: starts the backing services (fresh in-memory
-// PGlite + pgvector with migrations, its WebSocket relay, the local embedder) in a child
+// Runs in Node before the Workers tests: starts the backing services (a fresh database with
+// migrations: in-memory PGlite + pgvector, or with TEST_DATABASE=postgres a throwaway
+// PostgreSQL 15 cluster; its WebSocket relay, the local embedder, the stand-ins) in a child
 // process and hands their addresses to the Workers pool.
 import type { TestProject } from 'vitest/node'
 import { spawnTestServices } from '../../scripts/spawn-services.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    databaseKind: 'pglite' | 'postgres'
+    databaseControlUrl: string
+    outageWsProxy: string
     databaseUrl: string
     wsProxy: string
     embeddingsUrl: string
@@ -16,6 +20,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const { services, stop } = await spawnTestServices()
+  project.provide('databaseKind', services.databaseKind)
+  project.provide('databaseControlUrl', services.databaseControlUrl)
+  project.provide('outageWsProxy', services.outageWsProxy)
   project.provide('databaseUrl', services.databaseUrl)
   project.provide('wsProxy', services.wsProxy)
   project.provide('embeddingsUrl', services.embeddingsUrl)

@@ -1,11 +1,11 @@
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LocalDatabase, startLocalDatabase } from '../../scripts/local-db.ts'
+import { type EmbeddedDatabase, startLocalDatabase } from '../../scripts/local-db.ts'
 import { applyMigrations } from '../../scripts/migrations.ts'
 import { seedFromFile } from '../../scripts/seed.ts'
 
 const KEYS = { encryptionKeys: ['cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='] }
-let local: LocalDatabase
+let local: EmbeddedDatabase
 let sql: postgres.Sql
 
 beforeAll(async () => {

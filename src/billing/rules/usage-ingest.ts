@@ -83,6 +83,9 @@ function ingestStatement(reports: ValidReport[], now: Date) {
       INSERT INTO usage_reports (request_id, customer_id, agent_instance_id, reported_at, messages, input_tokens, output_tokens)
       SELECT request_id, customer_id, agent_instance_id, reported_at, messages, input_tokens, output_tokens
       FROM resolved WHERE reason IS NULL
+      -- In request_id order: two batches holding different customers' locks (a request_id reused
+      -- across customers) then wait on each other's keys in one direction only, never in a cycle.
+      ORDER BY request_id, i
       ON CONFLICT (request_id) DO NOTHING
       RETURNING request_id
     ), counted AS (
