@@ -49,6 +49,8 @@ export default defineConfig({
           include: ['test/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // Starting PGlite with pgvector takes seconds on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {
