@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { assertWithinPlanLimit } from '../billing/rules/plan-limits'
 import type { Database, Executor } from '../db/client'
-import { knowledgeBases, knowledgeDocuments } from '../db/schema'
+import { documentChunks, knowledgeBases, knowledgeDocuments, SEARCH_LANGUAGES } from '../db/schema'
 import { AppError, notFound } from '../errors'
 
 export const knowledgeBaseInputSchema = z.object({
@@ -12,6 +12,8 @@ export const knowledgeBaseInputSchema = z.object({
     .min(1, 'Give the knowledge base a name')
     .max(120, 'The name is too long (120 characters at most)'),
   description: z.string().trim().max(1000, 'The description is too long (1000 characters at most)').default(''),
+  /** Omitted: `english` for a new knowledge base, unchanged for an update. */
+  searchLanguage: z.enum(SEARCH_LANGUAGES, { error: 'Choose one of the listed search languages' }).optional(),
 })
 export type KnowledgeBaseInput = z.input<typeof knowledgeBaseInputSchema>
 
@@ -62,16 +64,32 @@ export async function createKnowledgeBase(db: Database, customerId: string, inpu
   })
 }
 
-export async function updateKnowledgeBase(db: Executor, customerId: string, kbId: string, input: KnowledgeBaseInput) {
+/**
+ * Renames, re-describes or changes the search language. A new language re-analyses the KB's
+ * chunks (their `search_vector` is generated from `search_language`) in the same transaction.
+ */
+export async function updateKnowledgeBase(db: Database, customerId: string, kbId: string, input: KnowledgeBaseInput) {
   const values = parseInput(input)
-  await getKnowledgeBase(db, customerId, kbId)
-  const [kb] = await db
-    .update(knowledgeBases)
-    .set(values)
-    .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
-    .returning()
-  return kb!
+  const current = await getKnowledgeBase(db, customerId, kbId)
+  return db.transaction(async (tx) => {
+    const [kb] = await tx
+      .update(knowledgeBases)
+      .set(values)
+      .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
+      .returning()
+    if (values.searchLanguage && values.searchLanguage !== current.searchLanguage) {
+      await tx
+        .update(documentChunks)
+        .set({ searchLanguage: values.searchLanguage })
+        .where(eq(documentChunks.knowledgeBaseId, kbId))
+    }
+    return kb!
+  })
 }
+
+/** The KB's text search configuration, as a subquery for chunk inserts (chunks follow their KB). */
+export const knowledgeBaseSearchLanguage = (kbId: string) =>
+  sql`(SELECT ${knowledgeBases.searchLanguage} FROM ${knowledgeBases} WHERE ${knowledgeBases.id} = ${kbId})`
 
 /** Deletes the knowledge base, its documents and chunks (cascade) and their stored files. */
 export async function deleteKnowledgeBase(db: Executor, bucket: R2Bucket, customerId: string, kbId: string) {

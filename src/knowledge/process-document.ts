@@ -8,6 +8,7 @@ import { documentTypeOf } from './document-types'
 import { type EmbeddingsConfig, type EmbedOptions, embedTexts } from './embeddings'
 import { extractText } from './extract'
 import { isUnreadable, unreadable } from './extract/errors'
+import { knowledgeBaseSearchLanguage } from './knowledge-bases'
 
 export interface ProcessDeps {
   db: Database
@@ -97,6 +98,7 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
           chunkIndex: start + i,
           tokenCount: chunk.tokenCount,
           embedding: Array.from(vectors[start + i]!),
+          searchLanguage: knowledgeBaseSearchLanguage(doc.knowledgeBaseId),
         }))
         await tx.insert(documentChunks).values(rows)
       }

@@ -26,7 +26,7 @@ async function agentWithKnowledge() {
   await f.documentChunk({
     documentId: doc.id,
     content: 'Shipping is free',
-    chunkIndex: 4,
+    chunkIndex: 7,
     embedding: vectorWithScore(q, 0.2),
   })
   const agent = await f.agentInstance({ customerId: kb.customerId, knowledgeBaseId: kb.id })
@@ -36,7 +36,7 @@ async function agentWithKnowledge() {
 describe('POST /api/internal/knowledge/search', () => {
   it("searches the calling agent's knowledge base", async () => {
     const { kb, doc, agent } = await agentWithKnowledge()
-    const res = await search(agent.id, { query: 'how do refunds work', top_k: 5, min_score: 0.5 })
+    const res = await search(agent.id, { query: 'how do refunds work', mode: 'vector', top_k: 5, min_score: 0.5 })
     expect(res.status).toBe(200)
     const body = (await res.json()) as { knowledge_base_id: string; results: Array<Record<string, unknown>> }
     expect(body.knowledge_base_id).toBe(kb.id)
@@ -47,9 +47,50 @@ describe('POST /api/internal/knowledge/search', () => {
         document_id: doc.id,
         document_title: doc.title,
         chunk_index: 3,
+        vector_rank: 1,
+        keyword_rank: null,
+        highlight: null,
       },
     ])
-    expect(statementsOf(res)).toBeLessThanOrEqual(7)
+  })
+
+  it('defaults to hybrid: each result says which side found it, keyword hits with a highlight', async () => {
+    const { doc, agent } = await agentWithKnowledge()
+    const res = await search(agent.id, { query: 'how do refunds work' })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { results: Array<Record<string, unknown>> }
+    expect(body.results).toEqual([
+      {
+        content: 'Refunds take 14 days',
+        score: expect.closeTo(2 / 61, 6),
+        document_id: doc.id,
+        document_title: doc.title,
+        chunk_index: 3,
+        vector_rank: 1,
+        keyword_rank: 1,
+        highlight: '<mark>Refunds</mark> take 14 days',
+      },
+      {
+        content: 'Shipping is free',
+        score: expect.closeTo(1 / 62, 6),
+        document_id: doc.id,
+        document_title: doc.title,
+        chunk_index: 7,
+        vector_rank: 2,
+        keyword_rank: null,
+        highlight: null,
+      },
+    ])
+  })
+
+  it.each(['hybrid', 'vector', 'keyword'])('sends one SQL statement for the search itself in %s mode', async (mode) => {
+    const { f, agent } = await agentWithKnowledge()
+    // The same request for an agent without a knowledge base: authentication only.
+    const baseline = statementsOf(await search((await f.agentInstance()).id, { query: 'refunds', mode }))
+    const res = await search(agent.id, { query: 'refunds', mode })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0)
+    expect(statementsOf(res) - baseline).toBe(1)
   })
 
   it('defaults top_k to 5 and min_score to 0', async () => {
@@ -79,6 +120,7 @@ describe('POST /api/internal/knowledge/search', () => {
     ['top_k 0', { query: 'x', top_k: 0 }],
     ['top_k 51', { query: 'x', top_k: 51 }],
     ['min_score 2', { query: 'x', min_score: 2 }],
+    ['an unknown mode', { query: 'x', mode: 'semantic' }],
   ])('answers 400 for %s', async (_label, body) => {
     const { agent } = await agentWithKnowledge()
     const res = await search(agent.id, body)

@@ -133,6 +133,37 @@ describe('knowledge base pages', () => {
     expect(search.status).toBe(200)
     expect(html).toContain('Our shop opens at nine')
     expect(html).toMatch(/Score <strong>0\.\d{3}<\/strong>/)
+    // Hybrid by default: found by both sides, the matched words marked.
+    expect(html).toContain('meaning #1 · keywords #1')
+    expect(html).toContain('<mark>shop</mark> <mark>opens</mark>')
+    const keywordOnly = await web.post(
+      `/knowledge/${kb.id}/search`,
+      { query: 'when does the shop open', mode: 'keyword' },
+      { headers: { 'HX-Request': 'true' } },
+    )
+    expect(await keywordOnly.text()).toContain('meaning – · keywords #1')
+  })
+
+  it("renders its forms with the app's field styles and saves the search language", async () => {
+    const { db, web, kb } = await setup()
+    const { html } = await web.page(`/knowledge/${kb.id}`)
+    for (const name of ['title', 'query', 'name', 'description']) {
+      expect(html).toMatch(
+        new RegExp(
+          `<div class="field"><label for="field-${name}">[^]*?<input id="field-${name}" name="${name}"[^>]* type="text"`,
+        ),
+      )
+    }
+    expect(html).toContain('<textarea id="field-text" name="text"')
+    expect(html).toContain('<select id="field-mode" name="mode"')
+    expect(html).toMatch(/<option value="english" selected="">English<\/option>/)
+    const saved = await web.post(`/knowledge/${kb.id}`, { name: kb.name, description: '', search_language: 'simple' })
+    expect(saved.status).toBe(303)
+    const [after] = await db.select().from(knowledgeBases).where(eq(knowledgeBases.id, kb.id))
+    expect(after!.searchLanguage).toBe('simple')
+    const refused = await web.post(`/knowledge/${kb.id}`, { name: kb.name, search_language: 'klingon' })
+    expect(refused.status).toBe(422)
+    expect(await refused.text()).toContain('Choose one of the listed search languages')
   })
 
   it('re-indexes and deletes a document (chunks and R2 object go too)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { documentChunks } from '../../src/db/schema'
-import { searchKnowledgeBase } from '../../src/knowledge/search'
+import { type SearchMode, searchKnowledgeBase } from '../../src/knowledge/search'
 import { testDb } from '../support/db'
 import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
@@ -11,19 +11,21 @@ async function setup() {
   const f = factories(db)
   const kb = await f.knowledgeBase()
   const doc = await f.knowledgeDocument({ knowledgeBaseId: kb.id, status: 'indexed' })
-  const search = (query: string, o: { topK?: number; minScore?: number; kbId?: string; customerId?: string } = {}) =>
-    searchKnowledgeBase({ db, config: testConfig(), kbId: o.kbId ?? kb.id, query, ...o })
+  const search = (
+    query: string,
+    o: { topK?: number; minScore?: number; kbId?: string; customerId?: string; mode?: SearchMode } = {},
+  ) => searchKnowledgeBase({ db, config: testConfig(), kbId: o.kbId ?? kb.id, mode: 'vector', query, ...o })
   return { db, f, kb, doc, search }
 }
 
-describe('searchKnowledgeBase (spec 5.3)', () => {
+describe('searchKnowledgeBase in vector mode (spec 5.3)', () => {
   it('returns chunks ordered by similarity, with score, document and chunk index', async () => {
     const { f, doc, search } = await setup()
     const q = await queryEmbedding('password reset help')
     await f.documentChunk({
       documentId: doc.id,
       content: 'Company holiday schedule',
-      chunkIndex: 0,
+      chunkIndex: 5,
       embedding: vectorWithScore(q, 0.1),
     })
     await f.documentChunk({
@@ -56,7 +58,8 @@ describe('searchKnowledgeBase (spec 5.3)', () => {
       await f.documentChunk({
         documentId: doc.id,
         content: `Content ${i}`,
-        chunkIndex: i,
+        // Not neighbours: neighbouring chunks of one document collapse into one result.
+        chunkIndex: i * 2,
         embedding: vectorWithScore(q, 0.9 - i * 0.05, i + 1),
       })
     }
@@ -109,7 +112,7 @@ describe('searchKnowledgeBase (spec 5.3)', () => {
       await f.documentChunk({
         documentId: doc.id,
         content: `Mine ${i}`,
-        chunkIndex: i,
+        chunkIndex: i * 2,
         embedding: vectorWithScore(q, 0.6 - i * 0.01, i + 1),
       })
     }
@@ -124,6 +127,7 @@ describe('searchKnowledgeBase (spec 5.3)', () => {
       query: '',
       queryEmbedding: q,
       topK: 10,
+      mode: 'vector',
       plan: 'index',
     })
     expect(viaIndex.map((r) => r.content)).toEqual(expected)

@@ -1,9 +1,38 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, index, integer, pgTable, text, unique, uuid, vector } from 'drizzle-orm/pg-core'
+import { bigint, check, customType, index, integer, pgTable, text, unique, uuid, vector } from 'drizzle-orm/pg-core'
 import { id, oneOf, timestamps, timestamptz } from './columns'
 import { customers } from './customers'
 
 export const EMBEDDING_DIMENSIONS = 1536
+
+/**
+ * Text search configurations a knowledge base may use: those that ship with PostgreSQL 15 and
+ * later (Neon, PGlite). `english` stems and drops stop words; `simple` only lowercases.
+ */
+export const SEARCH_LANGUAGES = [
+  'english',
+  'simple',
+  'danish',
+  'dutch',
+  'finnish',
+  'french',
+  'german',
+  'hungarian',
+  'italian',
+  'norwegian',
+  'portuguese',
+  'romanian',
+  'russian',
+  'spanish',
+  'swedish',
+  'turkish',
+] as const
+export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number]
+export const DEFAULT_SEARCH_LANGUAGE: SearchLanguage = 'english'
+
+/** PostgreSQL's `regconfig`: a text search configuration, read and written by name. */
+const regconfig = customType<{ data: SearchLanguage; driverData: string }>({ dataType: () => 'regconfig' })
+const tsvector = customType<{ data: string; driverData: string }>({ dataType: () => 'tsvector' })
 
 export const knowledgeBases = pgTable(
   'knowledge_bases',
@@ -14,9 +43,13 @@ export const knowledgeBases = pgTable(
       .references(() => customers.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
+    searchLanguage: regconfig('search_language').notNull().default(DEFAULT_SEARCH_LANGUAGE),
     ...timestamps(),
   },
-  (t) => [index('knowledge_bases_customer_idx').on(t.customerId)],
+  (t) => [
+    index('knowledge_bases_customer_idx').on(t.customerId),
+    check('knowledge_bases_search_language_check', oneOf('search_language::text', SEARCH_LANGUAGES)),
+  ],
 )
 
 export const DOCUMENT_SOURCE_TYPES = ['upload', 'text', 'url'] as const
@@ -72,12 +105,16 @@ export const documentChunks = pgTable(
     chunkIndex: integer('chunk_index').notNull(),
     tokenCount: integer('token_count').notNull(),
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
+    /** The knowledge base's `search_language` when the chunk was written (kept in step by updateKnowledgeBase). */
+    searchLanguage: regconfig('search_language').notNull().default(DEFAULT_SEARCH_LANGUAGE),
+    searchVector: tsvector('search_vector').notNull().generatedAlwaysAs(sql`to_tsvector(search_language, content)`),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
   (t) => [
     unique('document_chunks_document_chunk_unique').on(t.documentId, t.chunkIndex),
     index('document_chunks_knowledge_base_idx').on(t.knowledgeBaseId),
     index('document_chunks_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
+    index('document_chunks_search_vector_gin').using('gin', t.searchVector),
     check('document_chunks_token_count_check', sql`token_count >= 0`),
   ],
 )

@@ -91,31 +91,39 @@ export const SchemaField: FC<FieldProps> = ({ field: f, value, error }) => {
   )
 }
 
-/** A plain labelled input for the app's own forms (log in, sign up, ...). */
-export const TextField: FC<{
+interface PlainFieldProps {
   name: string
   label: string
-  type?: 'text' | 'email' | 'password' | 'url'
   value?: string
   error?: string
-  autocomplete?: string
   help?: string
-}> = ({ name, label, type = 'text', value, error, autocomplete, help }) => {
+  /** Required unless told otherwise; an optional field says so beside its label. */
+  required?: boolean
+}
+
+/** The label, help and error around one of the app's own controls, with the ids that tie them together. */
+const PlainField: FC<
+  PlainFieldProps & { children: (attrs: Record<string, string | boolean | undefined>) => Child }
+> = ({ name, label, error, help, required = true, children }) => {
   const id = `field-${name}`
+  const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
   return (
     <div class={`field${error ? ' invalid' : ''}`}>
-      <label for={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={type === 'password' ? undefined : (value ?? '')}
-        autocomplete={autocomplete}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        required
-      />
-      {help ? <p class="help">{help}</p> : null}
+      <label for={id}>
+        {label} {required ? null : <span class="optional">(optional)</span>}
+      </label>
+      {children({
+        id,
+        name,
+        required: required || undefined,
+        'aria-invalid': error ? 'true' : undefined,
+        'aria-describedby': describedBy,
+      })}
+      {help ? (
+        <p class="help" id={`${id}-help`}>
+          {help}
+        </p>
+      ) : null}
       {error ? (
         <p class="error" id={`${id}-error`}>
           {error}
@@ -124,3 +132,57 @@ export const TextField: FC<{
     </div>
   )
 }
+
+/** A plain labelled input for the app's own forms (log in, sign up, knowledge bases, ...). */
+export const TextField: FC<
+  PlainFieldProps & {
+    type?: 'text' | 'email' | 'password' | 'url'
+    autocomplete?: string
+    maxlength?: number
+  }
+> = ({ type = 'text', value, autocomplete, maxlength, ...field }) => (
+  <PlainField {...field}>
+    {(attrs) => (
+      <input
+        {...attrs}
+        type={type}
+        value={type === 'password' ? undefined : (value ?? '')}
+        autocomplete={autocomplete}
+        maxlength={maxlength}
+      />
+    )}
+  </PlainField>
+)
+
+export const TextAreaField: FC<PlainFieldProps & { maxlength?: number; rows?: number }> = ({
+  value,
+  maxlength,
+  rows = 5,
+  ...field
+}) => (
+  <PlainField {...field}>
+    {(attrs) => (
+      <textarea {...attrs} maxlength={maxlength} rows={rows}>
+        {value ?? ''}
+      </textarea>
+    )}
+  </PlainField>
+)
+
+export const SelectField: FC<PlainFieldProps & { options: ReadonlyArray<{ value: string; label: string }> }> = ({
+  value,
+  options,
+  ...field
+}) => (
+  <PlainField {...field}>
+    {(attrs) => (
+      <select {...attrs}>
+        {options.map((o) => (
+          <option value={o.value} selected={o.value === value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    )}
+  </PlainField>
+)

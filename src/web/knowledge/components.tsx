@@ -89,6 +89,8 @@ export const DocumentsTable: FC<{ kbId: string; documents: KnowledgeDocument[]; 
   )
 }
 
+const rankLabel = (label: string, rank: number | null) => (rank === null ? `${label} –` : `${label} #${rank}`)
+
 export const SearchResults: FC<{ query: string; results: SearchResult[] | null }> = ({ query, results }) => {
   if (results === null) return <div id="search-results" />
   return (
@@ -100,8 +102,13 @@ export const SearchResults: FC<{ query: string; results: SearchResult[] | null }
           {results.map((r) => (
             <li>
               <p class="small muted">
-                Score <strong>{r.score.toFixed(3)}</strong> · {r.documentTitle} · chunk {r.chunkIndex}
+                Score <strong>{r.score.toFixed(3)}</strong> · {rankLabel('meaning', r.vectorRank)} ·{' '}
+                {rankLabel('keywords', r.keywordRank)} · {r.documentTitle} · chunk {r.chunkIndex}
               </p>
+              {r.highlight ? (
+                // Built by highlightHtml: escaped text, only <mark> added.
+                <p class="highlight" dangerouslySetInnerHTML={{ __html: r.highlight }} />
+              ) : null}
               <blockquote>{r.content.length > 600 ? `${r.content.slice(0, 600)}…` : r.content}</blockquote>
             </li>
           ))}

@@ -1,7 +1,9 @@
 import type { FC } from 'hono/jsx'
+import { SEARCH_LANGUAGES, type SearchLanguage } from '../../db/schema'
 import type { KnowledgeDocument } from '../../knowledge/documents'
 import { ACCEPTED_EXTENSIONS } from '../../knowledge/file-types'
-import type { SearchResult } from '../../knowledge/search'
+import type { SearchMode, SearchResult } from '../../knowledge/search'
+import { SelectField, TextAreaField, TextField } from '../components/field'
 import { CsrfField } from '../layout'
 import { DocumentsTable, SearchResults } from './components'
 
@@ -68,16 +70,14 @@ export const KnowledgeListPage: FC<{
       <h2>New knowledge base</h2>
       <form method="post" action="/knowledge">
         <CsrfField token={csrfToken} />
-        <div class="field">
-          <label for="kb-name">Name</label>
-          <input id="kb-name" name="name" required maxlength={120} value={values?.name ?? ''} />
-        </div>
-        <div class="field">
-          <label for="kb-description">
-            Description <span class="optional">(optional)</span>
-          </label>
-          <input id="kb-description" name="description" maxlength={1000} value={values?.description ?? ''} />
-        </div>
+        <TextField name="name" label="Name" maxlength={120} value={values?.name} />
+        <TextField
+          name="description"
+          label="Description"
+          required={false}
+          maxlength={1000}
+          value={values?.description}
+        />
         <div class="actions">
           <button type="submit">Create</button>
         </div>
@@ -87,14 +87,26 @@ export const KnowledgeListPage: FC<{
 )
 
 export interface KnowledgeBasePageProps {
-  kb: { id: string; name: string; description: string }
+  kb: { id: string; name: string; description: string; searchLanguage: SearchLanguage }
   documents: KnowledgeDocument[]
   csrfToken: string
   notice?: string
   errors?: string[]
   query?: string
+  mode?: SearchMode
   results?: SearchResult[] | null
 }
+
+const MODE_OPTIONS = [
+  { value: 'hybrid', label: 'Hybrid: keywords and meaning (what agents use)' },
+  { value: 'vector', label: 'Meaning only (embeddings)' },
+  { value: 'keyword', label: 'Keywords only (full text)' },
+]
+
+const LANGUAGE_OPTIONS = SEARCH_LANGUAGES.map((value) => ({
+  value,
+  label: value === 'simple' ? 'None (exact words, no stemming)' : value[0]!.toUpperCase() + value.slice(1),
+}))
 
 export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
   const base = `/knowledge/${p.kb.id}`
@@ -122,14 +134,8 @@ export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
         </form>
         <form method="post" action={`${base}/text`}>
           <CsrfField token={p.csrfToken} />
-          <div class="field">
-            <label for="kb-text-title">Title</label>
-            <input id="kb-text-title" name="title" required maxlength={200} />
-          </div>
-          <div class="field">
-            <label for="kb-text">Text</label>
-            <textarea id="kb-text" name="text" rows={5} required />
-          </div>
+          <TextField name="title" label="Title" maxlength={200} />
+          <TextAreaField name="text" label="Text" rows={5} />
           <div class="actions">
             <button type="submit">Add text</button>
           </div>
@@ -151,10 +157,14 @@ export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
           hx-swap="outerHTML"
         >
           <CsrfField token={p.csrfToken} />
-          <div class="field">
-            <label for="kb-query">Question</label>
-            <input id="kb-query" name="query" required maxlength={2000} value={p.query ?? ''} />
-          </div>
+          <TextField
+            name="query"
+            label="Question"
+            maxlength={2000}
+            value={p.query}
+            help='Use "quotes" for an exact phrase and -word to leave out passages with that word.'
+          />
+          <SelectField name="mode" label="Search by" value={p.mode ?? 'hybrid'} options={MODE_OPTIONS} />
           <div class="actions">
             <button type="submit">Search</button>
           </div>
@@ -166,16 +176,21 @@ export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
         <h2>Settings</h2>
         <form method="post" action={base}>
           <CsrfField token={p.csrfToken} />
-          <div class="field">
-            <label for="kb-rename">Name</label>
-            <input id="kb-rename" name="name" required maxlength={120} value={p.kb.name} />
-          </div>
-          <div class="field">
-            <label for="kb-redescribe">
-              Description <span class="optional">(optional)</span>
-            </label>
-            <input id="kb-redescribe" name="description" maxlength={1000} value={p.kb.description} />
-          </div>
+          <TextField name="name" label="Name" maxlength={120} value={p.kb.name} />
+          <TextField
+            name="description"
+            label="Description"
+            required={false}
+            maxlength={1000}
+            value={p.kb.description}
+          />
+          <SelectField
+            name="search_language"
+            label="Search language"
+            value={p.kb.searchLanguage}
+            options={LANGUAGE_OPTIONS}
+            help="Keyword search matches word forms of this language (refund, refunds, refunded). Choose None for codes and mixed languages."
+          />
           <div class="actions">
             <button type="submit">Save</button>
           </div>

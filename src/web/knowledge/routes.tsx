@@ -12,11 +12,12 @@ import {
   createKnowledgeBase,
   deleteKnowledgeBase,
   getKnowledgeBase,
+  type KnowledgeBaseInput,
   listKnowledgeBases,
   updateKnowledgeBase,
 } from '../../knowledge/knowledge-bases'
 import { MAX_UPLOAD_BYTES } from '../../knowledge/limits'
-import { type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
+import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../csrf'
 import { field, isHtmx, readForm } from '../forms'
@@ -42,7 +43,7 @@ function documentDeps(c: Context<HonoEnv>): DocumentDeps {
 async function renderKnowledgeBase(
   c: Context<HonoEnv>,
   kbId: string,
-  extra: { errors?: string[]; query?: string; results?: SearchResult[] | null } = {},
+  extra: { errors?: string[]; query?: string; mode?: SearchMode; results?: SearchResult[] | null } = {},
   status?: 200 | 422,
 ) {
   const { customer } = signedIn(c)
@@ -112,6 +113,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       await updateKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'), {
         name: field(form, 'name'),
         description: field(form, 'description'),
+        searchLanguage: (field(form, 'search_language') || undefined) as KnowledgeBaseInput['searchLanguage'],
       })
     } catch (error) {
       if (!isRefusal(error)) throw error
@@ -188,7 +190,9 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     const { customer } = signedIn(c)
     const { db } = c.var.services.database
     const kb = await getKnowledgeBase(db, customer.id, c.req.param('id'))
-    const query = field(await readForm(c), 'query').slice(0, 2000)
+    const form = await readForm(c)
+    const query = field(form, 'query').slice(0, 2000)
+    const mode = SEARCH_MODES.find((m) => m === field(form, 'mode')) ?? 'hybrid'
     const results = query
       ? await searchKnowledgeBase({
           db,
@@ -196,9 +200,10 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
           kbId: kb.id,
           customerId: customer.id,
           query,
+          mode,
           topK: 5,
         })
       : []
     if (isHtmx(c)) return c.html(<SearchResults query={query} results={results} />)
-    return renderKnowledgeBase(c, kb.id, { query, results })
+    return renderKnowledgeBase(c, kb.id, { query, mode, results })
   })

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { errorEnvelopeSchema } from '../../../errors'
-import { MAX_TOP_K, searchKnowledgeBase } from '../../../knowledge/search'
+import { MAX_TOP_K, SEARCH_MODES, searchKnowledgeBase } from '../../../knowledge/search'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
 import { serviceSecurity } from './schemas'
@@ -8,18 +8,53 @@ import { serviceSecurity } from './schemas'
 const searchBody = z
   .object({
     query: z.string().trim().min(1).max(8000).openapi({ example: 'How do I reset my password?' }),
+    mode: z
+      .enum(SEARCH_MODES)
+      .default('hybrid')
+      .openapi({
+        description:
+          '`hybrid` (default): the nearest chunks by embedding and the best keyword matches, fused by reciprocal rank (k = 60). ' +
+          '`vector`: embedding similarity only. `keyword`: PostgreSQL full-text search only. In every mode the query may use ' +
+          '`websearch_to_tsquery` syntax: `"quoted phrases"` and `-words` are filters (results must contain the phrase and ' +
+          'must not contain the excluded word); other words are matched if any of them is present (chunks holding all of them rank first).',
+      }),
     top_k: z.number().int().min(1).max(MAX_TOP_K).default(5),
-    min_score: z.number().min(-1).max(1).default(0),
+    min_score: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0)
+      .openapi({
+        description:
+          '`vector`: the lowest cosine similarity returned (as before). `hybrid`: the lowest cosine similarity for a chunk to ' +
+          'enter through the vector side (a keyword match is kept whatever its similarity; the fused score is not compared). ' +
+          '`keyword`: the lowest keyword score (0..1; 0.5 and above means every query term is in the chunk).',
+      }),
   })
   .openapi('KnowledgeSearchRequest')
 
 const searchResult = z
   .object({
     content: z.string(),
-    score: z.number(),
+    score: z.number().openapi({
+      description:
+        'Best first. vector: cosine similarity (-1..1); keyword: 0..1 (0.5 and above: every term matched); hybrid: reciprocal-rank-fusion score, sum of 1/(60 + rank) over both sides',
+    }),
     document_id: z.uuid(),
     document_title: z.string(),
     chunk_index: z.number().int(),
+    vector_rank: z.number().int().nullable().openapi({
+      description:
+        '1-based rank among the nearest chunks by embedding; null when not among them (always null in keyword mode)',
+    }),
+    keyword_rank: z.number().int().nullable().openapi({
+      description:
+        '1-based rank among the keyword matches; null when the chunk is no keyword match (always null in vector mode)',
+    }),
+    highlight: z.string().nullable().openapi({
+      description:
+        'For keyword matches: a short excerpt (ts_headline), HTML-escaped, the matched words in <mark>...</mark>; otherwise null',
+    }),
   })
   .openapi('KnowledgeSearchResult')
 
@@ -34,7 +69,9 @@ const errors = (...statuses: number[]) =>
 const searchRoute = createRoute({
   method: 'post',
   path: '/knowledge/search',
-  summary: "Semantic search over the calling agent's knowledge base",
+  summary: "Hybrid (keyword + vector) search over the calling agent's knowledge base",
+  description:
+    "One SQL statement per search, over the indexed documents of the agent's knowledge base. Neighbouring chunks of one document (which share a 50-token overlap) are collapsed: each result is its own passage.",
   security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: {
@@ -65,6 +102,7 @@ export function registerKnowledgeSearchRoutes(api: OpenAPIHono<HonoEnv>) {
       kbId: agent.knowledgeBaseId,
       customerId: agent.customerId,
       query: body.query,
+      mode: body.mode,
       topK: body.top_k,
       minScore: body.min_score,
     })
@@ -77,6 +115,9 @@ export function registerKnowledgeSearchRoutes(api: OpenAPIHono<HonoEnv>) {
           document_id: r.documentId,
           document_title: r.documentTitle,
           chunk_index: r.chunkIndex,
+          vector_rank: r.vectorRank,
+          keyword_rank: r.keywordRank,
+          highlight: r.highlight,
         })),
       },
       200,

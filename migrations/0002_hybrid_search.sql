@@ -1,0 +1,5 @@
+ALTER TABLE "document_chunks" ADD COLUMN "search_language" "regconfig" DEFAULT 'english' NOT NULL;--> statement-breakpoint
+ALTER TABLE "document_chunks" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (to_tsvector(search_language, content)) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "knowledge_bases" ADD COLUMN "search_language" "regconfig" DEFAULT 'english' NOT NULL;--> statement-breakpoint
+CREATE INDEX "document_chunks_search_vector_gin" ON "document_chunks" USING gin ("search_vector");--> statement-breakpoint
+ALTER TABLE "knowledge_bases" ADD CONSTRAINT "knowledge_bases_search_language_check" CHECK (search_language::text IN ('english', 'simple', 'danish', 'dutch', 'finnish', 'french', 'german', 'hungarian', 'italian', 'norwegian', 'portuguese', 'romanian', 'russian', 'spanish', 'swedish', 'turkish'));
