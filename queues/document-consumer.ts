@@ -13,7 +13,8 @@ interface Deps {
 
 /**
  * One message at a time (a document can take much of the Worker's memory), each acknowledged or
- * retried on its own, so one bad file never sends the whole batch round again.
+ * retried on its own, so one bad file never sends the whole batch round again. wrangler.toml sets
+ * `max_batch_size = 1`, so a run killed for CPU or memory costs only its own message an attempt.
  */
 export async function consumeDocuments(batch: MessageBatch<unknown>, deps: Deps): Promise<void> {
   const database = createDb(deps.config)

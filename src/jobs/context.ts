@@ -9,6 +9,8 @@ export interface JobContext {
   config: AppConfig
   logger: Logger
   sender: NotificationSender
+  /** Where documents to (re)process go. */
+  documentQueue: Queue
   now: Date
 }
 

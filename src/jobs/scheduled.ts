@@ -5,6 +5,7 @@ import type { Bindings } from '../types'
 import type { JobContext } from './context'
 import { runGraceExpiry } from './grace-expiry'
 import { runHousekeeping } from './housekeeping'
+import { runStaleDocumentSweep } from './stale-documents'
 import { runTrialExpiry } from './trial-expiry'
 
 export const GRACE_EXPIRY_CRON = '*/15 * * * *'
@@ -13,7 +14,7 @@ export const TRIAL_EXPIRY_CRON = '0 * * * *'
 type Job = (context: JobContext) => Promise<unknown>
 
 const jobs: Record<string, Job[]> = {
-  [GRACE_EXPIRY_CRON]: [runGraceExpiry],
+  [GRACE_EXPIRY_CRON]: [runGraceExpiry, runStaleDocumentSweep],
   [TRIAL_EXPIRY_CRON]: [runTrialExpiry, runHousekeeping],
 }
 
@@ -34,6 +35,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       config,
       logger,
       sender: createSender(config),
+      documentQueue: env.DOCUMENT_QUEUE,
       now: new Date(controller.scheduledTime),
     }
     for (const job of cronJobs) await job(context)

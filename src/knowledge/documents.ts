@@ -144,7 +144,7 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
   const doc = await getDocument(deps.db, customerId, documentId)
   const [updated] = await deps.db
     .update(knowledgeDocuments)
-    .set({ status: 'pending', errorMessage: null })
+    .set({ status: 'pending', errorMessage: null, unfinishedAttempts: 0 })
     .where(eq(knowledgeDocuments.id, doc.id))
     .returning()
   try {

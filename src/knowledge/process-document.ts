@@ -9,6 +9,7 @@ import { type EmbeddingsConfig, type EmbedOptions, embedTexts } from './embeddin
 import { extractText } from './extract'
 import { isUnreadable, unreadable } from './extract/errors'
 import { knowledgeBaseSearchLanguage } from './knowledge-bases'
+import { MAX_PROCESSING_ATTEMPTS } from './limits'
 
 export interface ProcessDeps {
   db: Database
@@ -25,13 +26,22 @@ export type ProcessOutcome =
   | { status: 'failed'; permanent: boolean; message: string }
 
 export const RETRY_NOTE = ' Retrying automatically.'
+export const CUT_OFF_MESSAGE = `Processing stopped before it finished ${MAX_PROCESSING_ATTEMPTS} times: the file is probably too large or complex to read within the limits. Split it into smaller files and upload those.`
 const INSERT_ROWS_PER_STATEMENT = 100
 
-/** Marks the document `processing` unless it is already indexed; null when there is nothing to do. */
+/**
+ * Marks the document `processing` unless it is already indexed, and counts the run as unfinished
+ * until it records an outcome; null when there is nothing to do.
+ */
 async function claim(db: Database, documentId: string) {
   const [doc] = await db
     .update(knowledgeDocuments)
-    .set({ status: 'processing', errorMessage: null })
+    .set({
+      status: 'processing',
+      errorMessage: null,
+      processingStartedAt: sql`now()`,
+      unfinishedAttempts: sql`${knowledgeDocuments.unfinishedAttempts} + 1`,
+    })
     .where(and(eq(knowledgeDocuments.id, documentId), ne(knowledgeDocuments.status, 'indexed')))
     .returning()
   return doc ?? null
@@ -71,6 +81,8 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
     return { status: 'skipped', reason: exists ? 'already indexed' : 'not found' }
   }
   try {
+    // Earlier runs were killed (CPU, memory) before they could say why: this one would be too.
+    if (doc.unfinishedAttempts > MAX_PROCESSING_ATTEMPTS) throw unreadable(CUT_OFF_MESSAGE)
     const type = documentTypeOf(doc.contentType)
     if (!type) throw unreadable('The document type is not supported')
     const text = await extractText(type, await readBytes(deps.bucket, doc.filePath))
@@ -104,7 +116,13 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
       }
       await tx
         .update(knowledgeDocuments)
-        .set({ status: 'indexed', chunkCount: chunks.length, errorMessage: null, processedAt: sql`now()` })
+        .set({
+          status: 'indexed',
+          chunkCount: chunks.length,
+          errorMessage: null,
+          processedAt: sql`now()`,
+          unfinishedAttempts: 0,
+        })
         .where(eq(knowledgeDocuments.id, documentId))
       return { status: 'indexed', chunks: chunks.length } as const
     })
@@ -113,7 +131,7 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
     deps.logger?.warn('document processing failed', { document_id: documentId, ...failure, error })
     await db
       .update(knowledgeDocuments)
-      .set({ status: 'error', errorMessage: failure.message })
+      .set({ status: 'error', errorMessage: failure.message, unfinishedAttempts: 0 })
       .where(and(eq(knowledgeDocuments.id, documentId), ne(knowledgeDocuments.status, 'indexed')))
     return { status: 'failed', ...failure }
   }

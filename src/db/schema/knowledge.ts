@@ -76,10 +76,15 @@ export const knowledgeDocuments = pgTable(
     chunkCount: integer('chunk_count').notNull().default(0),
     errorMessage: text('error_message'),
     processedAt: timestamptz('processed_at'),
+    /** When the current or last run took the document; a `processing` row far past it lost its consumer. */
+    processingStartedAt: timestamptz('processing_started_at'),
+    /** Runs that took the document and never recorded an outcome (killed for CPU or memory, crashed). */
+    unfinishedAttempts: integer('unfinished_attempts').notNull().default(0),
     ...timestamps(),
   },
   (t) => [
     index('knowledge_documents_kb_status_idx').on(t.knowledgeBaseId, t.status),
+    index('knowledge_documents_processing_idx').on(t.processingStartedAt).where(sql`status = 'processing'`),
     index('knowledge_documents_customer_idx').on(t.customerId),
     check('knowledge_documents_status_check', oneOf('status', DOCUMENT_STATUSES)),
     check('knowledge_documents_source_type_check', oneOf('source_type', DOCUMENT_SOURCE_TYPES)),
