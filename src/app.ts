@@ -8,6 +8,7 @@ import { billingWebhook } from './billing/webhook-route'
 import { type BodyLimitRule, bodyLimits } from './http/body-limit'
 import { handleError, handleNotFound } from './http/error-handler'
 import { init } from './http/middleware'
+import { refuseUnstorableText } from './http/text-guard'
 import { MAX_PASTED_TEXT_BODY_BYTES, MAX_UPLOAD_REQUEST_BYTES } from './knowledge/limits'
 import { health } from './routes/health'
 import type { HonoEnv } from './types'
@@ -48,6 +49,7 @@ export function newApp() {
   app.use(secureHeaders({ contentSecurityPolicy, referrerPolicy: 'strict-origin-when-cross-origin' }))
   app.use(init())
   app.use(bodyLimits(bodyLimitRules, DEFAULT_BODY_BYTES))
+  app.use(refuseUnstorableText({ ownBodies: [/^\/billing\/webhook\/?$/, /^\/api\/internal\/usage\/batch\/?$/] }))
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app

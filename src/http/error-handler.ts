@@ -24,6 +24,7 @@ const titles: Partial<Record<ErrorCode, string>> = {
   FORBIDDEN: 'Not allowed',
   TOO_MANY_REQUESTS: 'Too many attempts',
   PAYLOAD_TOO_LARGE: 'Too large',
+  UNPROCESSABLE_ENTITY: 'Please check what you entered',
   SERVICE_UNAVAILABLE: 'Temporarily unavailable',
 }
 
