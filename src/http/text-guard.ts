@@ -42,7 +42,7 @@ function checkJson(value: unknown, path: string, problems: Problem[], budget: { 
   if (typeof value === 'string') {
     if (!isStorableText(value)) problems.push({ field: path || '(body)', message: MESSAGE })
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkJson(item, path ? `${path}.${i}` : String(i), problems, budget))
+    for (const [i, item] of value.entries()) checkJson(item, path ? `${path}.${i}` : String(i), problems, budget)
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const at = path ? `${path}.${key}` : key

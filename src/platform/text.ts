@@ -11,5 +11,5 @@ export function isStorableText(value: string): boolean {
 
 /** The string with NULs and unpaired surrogates replaced by U+FFFD, for showing it back safely. */
 export function toStorableText(value: string): string {
-  return value.replace(/\u0000/g, '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD')
+  return value.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD')
 }
