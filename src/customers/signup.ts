@@ -4,6 +4,7 @@ import { startTrial } from '../billing/rules/trial'
 import type { Executor } from '../db/client'
 import { customers, customerUsers } from '../db/schema'
 import { randomAlphanumeric } from '../platform/crypto'
+import { countAttempt, networkOf, refusal } from './attempt-limits'
 import { hashPassword } from './passwords'
 
 export const signUpInput = z.object({
@@ -23,7 +24,25 @@ export type SignUpInput = z.infer<typeof signUpInput>
 
 export type SignUpResult =
   | { ok: true; customerId: string; userId: string }
-  | { ok: false; errors: Partial<Record<keyof SignUpInput, string>> }
+  | { ok: false; reason: 'invalid'; errors: Partial<Record<keyof SignUpInput, string>> }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
+
+/**
+ * Sign-ups (well-formed ones, whatever their outcome) per hour from one address, and from one
+ * network (IPv4 /24, IPv6 /64): a company signs up once; a script making trial accounts does not.
+ */
+export const SIGNUP_LIMITS = { address: 5, network: 20, windowMinutes: 60 } as const
+
+/** Counts this sign-up against the limits (one statement); refused when over either. */
+async function checkSignUpLimits(db: Executor, clientAddress: string) {
+  const address = clientAddress.slice(0, 64) || 'unknown'
+  const windowSeconds = SIGNUP_LIMITS.windowMinutes * 60
+  const states = await countAttempt(db, [
+    { key: `signup:address:${address}`, windowSeconds, freeHits: SIGNUP_LIMITS.address },
+    { key: `signup:network:${networkOf(address)}`, windowSeconds, freeHits: SIGNUP_LIMITS.network },
+  ])
+  return refusal(states)
+}
 
 function slugify(name: string): string {
   const slug = name
@@ -41,15 +60,21 @@ async function freeSlug(db: Executor, name: string): Promise<string> {
   return taken.length === 0 ? base : `${base}-${randomAlphanumeric(6).toLowerCase()}`
 }
 
-/** Creates the customer, its first user (admin) and starts the trial, all or nothing. */
-export async function signUp(db: Executor, input: SignUpInput): Promise<SignUpResult> {
+/** Creates the customer, its first user (admin) and starts the trial, all or nothing; within the sign-up limits. */
+export async function signUp(db: Executor, input: SignUpInput, clientAddress: string): Promise<SignUpResult> {
+  const refused = await checkSignUpLimits(db, clientAddress)
+  if (refused) return { ok: false, reason: 'throttled', retryAfterSeconds: refused.retryAfterSeconds }
   const existing = await db
     .select({ id: customerUsers.id })
     .from(customerUsers)
     .where(sql`lower(${customerUsers.email}) = ${input.email.toLowerCase()}`)
     .limit(1)
   if (existing.length > 0) {
-    return { ok: false, errors: { email: 'An account with this email already exists. Log in instead.' } }
+    return {
+      ok: false,
+      reason: 'invalid',
+      errors: { email: 'An account with this email already exists. Log in instead.' },
+    }
   }
   const passwordHash = await hashPassword(input.password)
   const slug = await freeSlug(db, input.company_name)

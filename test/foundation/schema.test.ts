@@ -8,6 +8,7 @@ const TABLES = [
   'customer_users',
   'customer_sessions',
   'login_attempts',
+  'attempt_counters',
   'agent_types',
   'agent_instances',
   'onboarding_sessions',

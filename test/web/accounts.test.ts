@@ -248,7 +248,7 @@ describe('login limits', () => {
 
     // The window slides: once the failures are old, the blocked address may try again.
     await db.execute(
-      sql`UPDATE login_attempts SET attempted_at = now() - interval '16 minutes' WHERE lower(email) = ${email}`,
+      sql`UPDATE attempt_counters SET window_started_at = now() - interval '16 minutes' WHERE key LIKE ${`login:%${email}%`}`,
     )
     const later = await attacker.post('/login', { email, password: PASSWORD })
     expect(later.status).toBe(303)

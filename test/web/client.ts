@@ -2,6 +2,8 @@ import { createSession } from '../../src/customers/sessions'
 import type { Executor } from '../../src/db/client'
 import { BASE, call } from '../support/http'
 
+const randomGroup = () => Math.floor(Math.random() * 0x10000).toString(16)
+
 /**
  * A browser-like client for the web app inside workerd: keeps cookies, sends the
  * Origin a browser would, and reads the CSRF token from the last page it saw.
@@ -10,7 +12,8 @@ export class WebClient {
   cookies = new Map<string, string>()
   csrf: string | null = null
   origin: string | null = BASE
-  address = `203.0.113.${Math.floor(Math.random() * 250) + 1}`
+  /** Its own /64 (documentation prefix), so per-address and per-network limits never mix tests. */
+  address = `2001:db8:${randomGroup()}:${randomGroup()}::${randomGroup()}`
 
   private headers(extra: Record<string, string> = {}) {
     const headers: Record<string, string> = { 'CF-Connecting-IP': this.address, ...extra }

@@ -75,3 +75,25 @@ export const loginAttempts = pgTable(
     index('login_attempts_address_idx').on(t.clientAddress, t.attemptedAt),
   ],
 )
+
+/**
+ * Attempt counters for rate limits (sign-in, sign-up): one row per key (e.g. `login:address:203.0.113.7`),
+ * counted with one upsert so concurrent attempts each see their own count.
+ */
+export const attemptCounters = pgTable(
+  'attempt_counters',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    windowStartedAt: timestamptz('window_started_at').notNull(),
+    windowSeconds: integer('window_seconds').notNull(),
+    /** Attempts admitted in a window before the limit applies. */
+    freeHits: integer('free_hits').notNull(),
+    /** 0: refuse beyond `free_hits` until the window ends; > 0: a doubling delay between admitted attempts, capped here. */
+    maxDelaySeconds: integer('max_delay_seconds').notNull(),
+    nextAllowedAt: timestamptz('next_allowed_at').notNull(),
+    /** Whether the last attempt counted was admitted. */
+    admitted: boolean('admitted').notNull(),
+  },
+  (t) => [index('attempt_counters_window_idx').on(t.windowStartedAt)],
+)

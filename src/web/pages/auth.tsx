@@ -53,13 +53,19 @@ export const LoginPage: FC<LoginProps> = ({ email, next, error, notice }) => (
 export interface SignupProps {
   values?: { company_name?: string; email?: string }
   errors?: Partial<Record<'company_name' | 'email' | 'password', string>>
+  /** A refusal of the whole form (too many sign-ups), shown above it. */
+  error?: string
 }
 
-export const SignupPage: FC<SignupProps> = ({ values = {}, errors = {} }) => (
+export const SignupPage: FC<SignupProps> = ({ values = {}, errors = {}, error }) => (
   <section class="card narrow">
     <h1>Start your free trial</h1>
     <p class="muted">No card needed. Your trial starts as soon as your account is created.</p>
-    {Object.keys(errors).length > 0 ? (
+    {error ? (
+      <div class="notice bad" role="alert">
+        <p>{error}</p>
+      </div>
+    ) : Object.keys(errors).length > 0 ? (
       <div class="notice bad" role="alert">
         <p>Please fix the fields marked below.</p>
       </div>

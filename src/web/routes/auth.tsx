@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { waitText } from '../../customers/attempt-limits'
 import { logIn } from '../../customers/login'
 import { signUp, signUpInput } from '../../customers/signup'
 import type { HonoEnv } from '../../types'
@@ -32,7 +33,16 @@ export const authRoutes = new Hono<HonoEnv>()
       }
       return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={errors} />, 422)
     }
-    const result = await signUp(c.var.services.database.db, parsed.data)
+    const result = await signUp(
+      c.var.services.database.db,
+      parsed.data,
+      clientAddress(c.req.header('CF-Connecting-IP')),
+    )
+    if (!result.ok && result.reason === 'throttled') {
+      c.header('Retry-After', String(result.retryAfterSeconds))
+      const error = `Too many sign-ups from your network. Please wait ${waitText(result.retryAfterSeconds)} and try again, or write to us if your team needs more accounts.`
+      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} error={error} />, 429)
+    }
     if (!result.ok) {
       return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={result.errors} />, 422)
     }
@@ -57,9 +67,9 @@ export const authRoutes = new Hono<HonoEnv>()
     })
     if (!result.ok) {
       const throttled = result.reason === 'throttled'
-      if (throttled) c.header('Retry-After', String(result.retryAfterMinutes * 60))
+      if (throttled) c.header('Retry-After', String(result.retryAfterSeconds))
       const error = throttled
-        ? `Too many sign-in attempts. Please wait ${result.retryAfterMinutes} ${result.retryAfterMinutes === 1 ? 'minute' : 'minutes'} and try again.`
+        ? `Too many sign-in attempts. Please wait ${waitText(result.retryAfterSeconds)} and try again.`
         : 'The email or password is not correct.'
       return page(c, { title: 'Log in' }, <LoginPage email={email} next={next} error={error} />, throttled ? 429 : 401)
     }
