@@ -1,3 +1,4 @@
+import { toStorableText } from '../../platform/text'
 import { MAX_EXTRACTED_CHARS } from '../limits'
 import { unreadable } from './errors'
 
@@ -20,11 +21,9 @@ export function normaliseWhitespace(text: string): string {
     .trim()
 }
 
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-
 /** Without NUL and lone surrogates, which Postgres cannot store in `text` (PDFs and entities can hold both). */
 export function removeUnstorable(text: string): string {
-  return text.replace(UNSTORABLE, '')
+  return toStorableText(text, '')
 }
 
 export const tooMuchText = (limit = MAX_EXTRACTED_CHARS) =>
