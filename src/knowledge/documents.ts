@@ -7,6 +7,7 @@ import { DOCUMENT_TYPES, detectDocumentType } from './file-types'
 import { getKnowledgeBase } from './knowledge-bases'
 import { MAX_PASTED_TEXT_CHARS } from './limits'
 import { enqueueDocument } from './queue-message'
+import { assertCanAddDocument } from './quotas'
 import { documentObjectKey } from './storage'
 
 export interface DocumentDeps {
@@ -33,26 +34,32 @@ async function storeAndQueue(
     bytes: Uint8Array
   },
 ): Promise<KnowledgeDocument> {
+  // Refused before anything is stored; checked again, under the customer's lock, with the insert.
+  await assertCanAddDocument(deps.db, doc.customerId, doc.bytes.byteLength)
   const id = crypto.randomUUID()
   const key = documentObjectKey({ customerId: doc.customerId, knowledgeBaseId: doc.knowledgeBaseId, documentId: id })
   await deps.bucket.put(key, doc.bytes, { httpMetadata: { contentType: doc.contentType } })
   let row: KnowledgeDocument
   try {
-    ;[row] = (await deps.db
-      .insert(knowledgeDocuments)
-      .values({
-        id,
-        customerId: doc.customerId,
-        knowledgeBaseId: doc.knowledgeBaseId,
-        title: doc.title,
-        sourceType: doc.sourceType,
-        status: 'pending',
-        filePath: key,
-        fileName: doc.fileName,
-        contentType: doc.contentType,
-        fileSize: doc.bytes.byteLength,
-      })
-      .returning()) as [KnowledgeDocument]
+    row = await deps.db.transaction(async (tx) => {
+      await assertCanAddDocument(tx, doc.customerId, doc.bytes.byteLength)
+      const [inserted] = await tx
+        .insert(knowledgeDocuments)
+        .values({
+          id,
+          customerId: doc.customerId,
+          knowledgeBaseId: doc.knowledgeBaseId,
+          title: doc.title,
+          sourceType: doc.sourceType,
+          status: 'pending',
+          filePath: key,
+          fileName: doc.fileName,
+          contentType: doc.contentType,
+          fileSize: doc.bytes.byteLength,
+        })
+        .returning()
+      return inserted!
+    })
   } catch (error) {
     await deps.bucket.delete(key)
     throw error

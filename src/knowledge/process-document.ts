@@ -10,6 +10,7 @@ import { extractText } from './extract'
 import { isUnreadable, unreadable } from './extract/errors'
 import { knowledgeBaseSearchLanguage } from './knowledge-bases'
 import { MAX_PROCESSING_ATTEMPTS } from './limits'
+import { embeddingAllowance, embeddingBudgetExceeded, recordEmbeddedTokens } from './quotas'
 
 export interface ProcessDeps {
   db: Database
@@ -87,6 +88,11 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
     if (!type) throw unreadable('The document type is not supported')
     const text = await extractText(type, await readBytes(deps.bucket, doc.filePath))
     const chunks = chunkText(text)
+    const documentTokens = chunks.reduce((sum, c) => sum + c.tokenCount, 0)
+    const allowance = await embeddingAllowance(db, doc.customerId)
+    if (allowance.remaining !== null && documentTokens > allowance.remaining) {
+      throw embeddingBudgetExceeded(documentTokens, allowance.remaining, allowance.allowed ?? 0)
+    }
     const vectors = await embedTexts(
       deps.config,
       chunks.map((c) => ({ text: c.content, tokenCount: c.tokenCount })),
@@ -124,6 +130,7 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
           unfinishedAttempts: 0,
         })
         .where(eq(knowledgeDocuments.id, documentId))
+      if (allowance.periodStart) await recordEmbeddedTokens(tx, doc.customerId, allowance.periodStart, documentTokens)
       return { status: 'indexed', chunks: chunks.length } as const
     })
   } catch (error) {

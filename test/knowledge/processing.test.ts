@@ -23,6 +23,7 @@ async function setup() {
   const { db } = testDb()
   const f = factories(db)
   const kb = await f.knowledgeBase()
+  await f.subscription({ customerId: kb.customerId })
   const { queue, sent } = recordingQueue()
   const deps = { db, bucket: bucket(), queue }
   const upload = (name: FixtureName, bytes = fixture(name)) =>

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Executor } from '../../db/client'
-import type { PlanLimits } from '../../db/schema'
+import { PLAN_LIMIT_KEYS, type PlanLimits } from '../../db/schema'
 import { AppError } from '../../errors'
 
 /** Usage metrics metered per billing period; `tokens` is input + output. */
@@ -17,7 +17,7 @@ const limitValue = z.number().int().nonnegative()
 export function normalizeLimits(raw: unknown): PlanLimits {
   const limits: PlanLimits = {}
   if (!raw || typeof raw !== 'object') return limits
-  for (const key of ['messages', 'tokens', 'agents', 'knowledge_bases'] as const) {
+  for (const key of PLAN_LIMIT_KEYS) {
     const parsed = limitValue.safeParse((raw as Record<string, unknown>)[key])
     if (parsed.success) limits[key] = parsed.data
   }

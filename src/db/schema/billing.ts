@@ -5,7 +5,17 @@ import { id, oneOf, timestamps, timestamptz } from './columns'
 import { customers } from './customers'
 
 /** Metric name → limit per billing period (`messages`, `tokens`, `agents`, `knowledge_bases`). */
-export type PlanLimits = Partial<Record<'messages' | 'tokens' | 'agents' | 'knowledge_bases', number>>
+export const PLAN_LIMIT_KEYS = [
+  'messages',
+  'tokens',
+  'agents',
+  'knowledge_bases',
+  /** Knowledge documents in all, their stored files in MB, and tokens embedded per billing period. */
+  'documents',
+  'document_storage_mb',
+  'embedding_tokens',
+] as const
+export type PlanLimits = Partial<Record<(typeof PLAN_LIMIT_KEYS)[number], number>>
 
 export const BILLING_PERIODS = ['monthly', 'yearly'] as const
 

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, customType, index, integer, pgTable, text, unique, uuid, vector } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uuid,
+  vector,
+} from 'drizzle-orm/pg-core'
 import { id, oneOf, timestamps, timestamptz } from './columns'
 import { customers } from './customers'
 
@@ -121,5 +133,21 @@ export const documentChunks = pgTable(
     index('document_chunks_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
     index('document_chunks_search_vector_gin').using('gin', t.searchVector),
     check('document_chunks_token_count_check', sql`token_count >= 0`),
+  ],
+)
+
+/** Tokens a customer's documents had embedded in a billing period (its subscription's period start). */
+export const knowledgeEmbeddingUsage = pgTable(
+  'knowledge_embedding_usage',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    periodStart: timestamptz('period_start').notNull(),
+    tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.customerId, t.periodStart] }),
+    check('knowledge_embedding_usage_tokens_check', sql`tokens >= 0`),
   ],
 )

@@ -14,7 +14,7 @@ export interface KnowledgeBaseSummary {
   documentCount: number
 }
 
-const Notice: FC<{ notice?: string; errors?: string[] }> = ({ notice, errors }) => (
+const Notice: FC<{ notice?: string; errors?: string[]; upgradeUrl?: string }> = ({ notice, errors, upgradeUrl }) => (
   <>
     {notice ? (
       <div class="notice ok" role="status">
@@ -26,6 +26,11 @@ const Notice: FC<{ notice?: string; errors?: string[] }> = ({ notice, errors }) 
         {errors.map((e) => (
           <p>{e}</p>
         ))}
+        {upgradeUrl ? (
+          <p>
+            <a href={upgradeUrl}>Compare plans and upgrade</a>
+          </p>
+        ) : null}
       </div>
     ) : null}
   </>
@@ -92,6 +97,8 @@ export interface KnowledgeBasePageProps {
   csrfToken: string
   notice?: string
   errors?: string[]
+  /** Set when an error is a plan limit: the notice links to the billing page. */
+  upgradeUrl?: string
   query?: string
   mode?: SearchMode
   results?: SearchResult[] | null
@@ -117,7 +124,7 @@ export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
       </p>
       <h1>{p.kb.name}</h1>
       {p.kb.description ? <p class="muted">{p.kb.description}</p> : null}
-      <Notice notice={p.notice} errors={p.errors} />
+      <Notice notice={p.notice} errors={p.errors} upgradeUrl={p.upgradeUrl} />
 
       <section class="card">
         <h2>Add documents</h2>

@@ -17,6 +17,7 @@ import {
   updateKnowledgeBase,
 } from '../../knowledge/knowledge-bases'
 import { MAX_UPLOAD_BYTES } from '../../knowledge/limits'
+import { isPlanRefusal, UPGRADE_URL } from '../../knowledge/quotas'
 import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../csrf'
@@ -43,7 +44,13 @@ function documentDeps(c: Context<HonoEnv>): DocumentDeps {
 async function renderKnowledgeBase(
   c: Context<HonoEnv>,
   kbId: string,
-  extra: { errors?: string[]; query?: string; mode?: SearchMode; results?: SearchResult[] | null } = {},
+  extra: {
+    errors?: string[]
+    upgradeUrl?: string
+    query?: string
+    mode?: SearchMode
+    results?: SearchResult[] | null
+  } = {},
   status?: 200 | 422,
 ) {
   const { customer } = signedIn(c)
@@ -143,6 +150,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     if (files.length === 0)
       return renderKnowledgeBase(c, kbId, { errors: ['Choose at least one file to upload.'] }, 422)
     const errors: string[] = []
+    let upgradeUrl: string | undefined
     for (const file of files) {
       try {
         if (file.size > MAX_UPLOAD_BYTES)
@@ -152,9 +160,10 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       } catch (error) {
         if (!isRefusal(error)) throw error
         errors.push(error.message)
+        if (isPlanRefusal(error)) upgradeUrl = UPGRADE_URL
       }
     }
-    if (errors.length > 0) return renderKnowledgeBase(c, kbId, { errors }, 422)
+    if (errors.length > 0) return renderKnowledgeBase(c, kbId, { errors, upgradeUrl }, 422)
     return c.redirect(kbUrl(kbId, 'uploaded'), 303)
   })
   .post('/knowledge/:id/text', async (c) => {
@@ -170,7 +179,8 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       })
     } catch (error) {
       if (!isRefusal(error)) throw error
-      return renderKnowledgeBase(c, kbId, { errors: [error.message] }, 422)
+      const upgradeUrl = isPlanRefusal(error) ? UPGRADE_URL : undefined
+      return renderKnowledgeBase(c, kbId, { errors: [error.message], upgradeUrl }, 422)
     }
     return c.redirect(kbUrl(kbId, 'uploaded'), 303)
   })
