@@ -28,6 +28,18 @@ export default defineConfig({
                 STRIPE_API_BASE: inject('stripeApiBase'),
                 OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
               },
+              // Tests hand batches to the consumer themselves (test/knowledge/helpers.ts `deliver`). The
+              // local queue's own delivery waits for 10 messages or 5 s, not one message as in
+              // wrangler.toml, so a document a page test uploads is still `pending` when the test looks.
+              queueConsumers: {
+                'echoforge-documents': {
+                  maxBatchSize: 10,
+                  maxBatchTimeout: 5,
+                  maxRetries: 5,
+                  deadLetterQueue: 'echoforge-documents-dlq',
+                },
+                'echoforge-documents-dlq': { maxBatchSize: 10, maxRetries: 0 },
+              },
             },
           })),
         ],
