@@ -36,7 +36,16 @@ const batchRow = z.object({
   customers: z.array(customerChange).nullable(),
 })
 
-/** Locks the customers the batch touches, so their usage totals and balances are read and updated in turn. */
+/**
+ * LOCK ORDER. Every transaction that changes a customer's billing rows locks the customer row first
+ * (`customers ... FOR UPDATE`), then touches that customer's usage records, extra-usage balance,
+ * subscription and agents; several customers are locked in id order. Usage ingest (here), every
+ * Stripe event effect (`resolveCustomer` / `lockSubscriptionCustomer` in billing/stripe) and the
+ * grace-expiry job follow it, so work on one customer queues instead of deadlocking (40P01);
+ * test/races/ runs them against each other on a real PostgreSQL.
+ *
+ * Locks the customers the batch touches, so their usage totals and balances are read and updated in turn.
+ */
 function lockCustomers(agentIds: string[]) {
   return sql`
     SELECT c.id, (SELECT jsonb_object_agg(key, value) FROM billing_settings) AS settings

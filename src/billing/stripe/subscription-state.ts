@@ -16,9 +16,14 @@ export class UnknownPriceError extends Error {
   }
 }
 
-/** Our customer for a Stripe object: by the id we put in metadata, else by the Stripe customer id. */
+/**
+ * Our customer for a Stripe object: by the id we put in metadata, else by the Stripe customer id.
+ * Locks the customer row first (see LOCK ORDER in src/billing/rules/usage-ingest.ts): call it in the
+ * event's transaction before touching the customer's subscription, balance or agents.
+ */
 export async function resolveCustomer(db: Executor, hint: string | undefined, stripeCustomerId: string | undefined) {
-  const byHint = hint ? await db.query.customers.findFirst({ where: eq(customers.id, hint) }) : undefined
+  const lockedWhere = async (where: SQL) => (await db.select().from(customers).where(where).limit(1).for('update'))[0]
+  const byHint = hint ? await lockedWhere(eq(customers.id, hint)) : undefined
   if (byHint) {
     if (!byHint.stripeCustomerId && stripeCustomerId) {
       await db.update(customers).set({ stripeCustomerId }).where(eq(customers.id, byHint.id))
@@ -26,7 +31,15 @@ export async function resolveCustomer(db: Executor, hint: string | undefined, st
     return byHint
   }
   if (!stripeCustomerId) return undefined
-  return db.query.customers.findFirst({ where: eq(customers.stripeCustomerId, stripeCustomerId) })
+  return lockedWhere(eq(customers.stripeCustomerId, stripeCustomerId))
+}
+
+/** Locks the customer of a Stripe subscription before its subscription row is changed (lock order). */
+async function lockSubscriptionCustomer(db: Executor, stripeSubscriptionId: string) {
+  await db.execute(sql`
+    SELECT c.id FROM customers c JOIN subscriptions s ON s.customer_id = c.id
+    WHERE s.stripe_subscription_id = ${stripeSubscriptionId}
+    FOR UPDATE OF c`)
 }
 
 /**
@@ -81,6 +94,7 @@ export async function applySubscriptionSnapshot(
 
 /** `customer.subscription.deleted`: the subscription ends, unless a newer state is already stored. */
 export async function markCanceled(db: Executor, stripeSubscriptionId: string, stateAt: Date) {
+  await lockSubscriptionCustomer(db, stripeSubscriptionId)
   const rows = await db
     .update(subscriptions)
     .set({ status: 'canceled', cancelAtPeriodEnd: false, stripeStateAt: stateAt })
@@ -91,6 +105,7 @@ export async function markCanceled(db: Executor, stripeSubscriptionId: string, s
 
 /** `invoice.payment_failed`: past due, unless a newer state (say, a later payment) is already stored. */
 export async function markPastDue(db: Executor, stripeSubscriptionId: string, stateAt: Date) {
+  await lockSubscriptionCustomer(db, stripeSubscriptionId)
   await db
     .update(subscriptions)
     .set({ status: 'past_due', stripeStateAt: stateAt })

@@ -1,0 +1,133 @@
+import { eq, inArray } from 'drizzle-orm'
+import { expect, it } from 'vitest'
+import * as s from '../../src/db/schema'
+import { nowSeconds, signature, stripeEvent, stripeSubscription } from '../billing/stripe-support'
+import { testDb } from '../support/db'
+import { factories, uniq } from '../support/factories'
+import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
+
+type Event = ReturnType<typeof stripeEvent>
+
+async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], events: Event[]) {
+  const runtime = taggedWorker(tag)
+  const signed = await Promise.all(
+    events.map(async (event) => {
+      const body = JSON.stringify(event)
+      return { body, signature: await signature(body) }
+    }),
+  )
+  const { result, peakSessions } = await withPeakSessions(db, tag, () =>
+    Promise.all(
+      signed.map(({ body, signature }) =>
+        runtime.fetch('/billing/webhook/', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+          body,
+        }),
+      ),
+    ),
+  )
+  const outcomes = await Promise.all(result.map(async (r) => ({ status: r.status, body: (await r.json()) as object })))
+  return { outcomes, peakSessions }
+}
+
+function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
+  return stripeEvent('checkout.session.completed', {
+    id: `cs_test_${uniq()}`,
+    mode: 'payment',
+    customer: customer.stripeCustomerId,
+    metadata: { customer_id: customer.id, kind: 'top_up' },
+    payment_status: 'paid',
+    amount_total: cents,
+  })
+}
+
+describeOnPostgres('race: Stripe deliveries at once', () => {
+  it('the same event delivered many times at once has one effect', async () => {
+    const { db } = testDb()
+    const customer = await factories(db).customer()
+    const event = topUp(customer, 1234)
+    // A duplicate is answered after one short read, so it takes more copies to have 20 open at once.
+    const copies = Array.from({ length: 2 * CONCURRENCY }, () => event)
+    const { outcomes, peakSessions } = await deliverAll('race-stripe-same-event', db, copies)
+
+    expect(outcomes.map((o) => o.status)).toEqual(copies.map(() => 200))
+    const processed = outcomes.filter((o) => (o.body as { outcome?: string }).outcome === 'processed')
+    expect(processed).toHaveLength(1)
+    expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
+    const balance = await db.query.extraUsageBalances.findFirst({
+      where: eq(s.extraUsageBalances.customerId, customer.id),
+    })
+    expect(balance?.balanceCents).toBe(1234)
+    expect(await db.select().from(s.stripeEvents).where(eq(s.stripeEvents.id, event.id))).toHaveLength(1)
+    reportFigures('stripe same event', {
+      deliveries: copies.length,
+      processed: processed.length,
+      peak_sessions: peakSessions,
+    })
+  })
+
+  it('distinct top-ups for one customer at once are each credited once (no lost update)', async () => {
+    const { db } = testDb()
+    const customer = await factories(db).customer()
+    // No balance row yet: the first credits race to create it.
+    const events = Array.from({ length: CONCURRENCY }, (_, i) => topUp(customer, 100 + i))
+    const { outcomes, peakSessions } = await deliverAll('race-stripe-top-ups', db, events)
+
+    expect(outcomes.map((o) => o.status)).toEqual(events.map(() => 200))
+    expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
+    const balance = await db.query.extraUsageBalances.findFirst({
+      where: eq(s.extraUsageBalances.customerId, customer.id),
+    })
+    expect(balance?.balanceCents).toBe(events.reduce((n, _e, i) => n + 100 + i, 0))
+    const recorded = await db
+      .select()
+      .from(s.stripeEvents)
+      .where(
+        inArray(
+          s.stripeEvents.id,
+          events.map((e) => e.id),
+        ),
+      )
+    expect(recorded).toHaveLength(events.length)
+    reportFigures('stripe distinct top-ups', { events: events.length, peak_sessions: peakSessions })
+  })
+
+  it('subscription updates for one customer delivered at once, in any order: the newest state wins', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const customer = await f.customer()
+    const plan = await f.plan()
+    const start = nowSeconds() - 3600
+    const subscriptionId = `sub_test_${uniq()}`
+    const events = Array.from({ length: CONCURRENCY }, (_, i) =>
+      stripeEvent(
+        'customer.subscription.updated',
+        stripeSubscription({
+          id: subscriptionId,
+          customer: customer.stripeCustomerId as string,
+          priceId: plan.stripePriceId as string,
+          periodStart: start,
+          periodEnd: start + 86_400 * (i + 1),
+          status: i % 2 === 0 ? 'active' : 'past_due',
+          metadata: { customer_id: customer.id },
+        }),
+        { created: start + i },
+      ),
+    )
+    const { outcomes, peakSessions } = await deliverAll('race-stripe-subscription', db, shuffled(events))
+
+    expect(outcomes.map((o) => o.status)).toEqual(events.map(() => 200))
+    expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
+    const rows = await db.select().from(s.subscriptions).where(eq(s.subscriptions.customerId, customer.id))
+    expect(rows).toHaveLength(1)
+    const newest = CONCURRENCY - 1
+    expect(rows[0]).toMatchObject({
+      stripeSubscriptionId: subscriptionId,
+      status: newest % 2 === 0 ? 'active' : 'past_due',
+      currentPeriodEnd: new Date((start + 86_400 * (newest + 1)) * 1000),
+      stripeStateAt: new Date((start + newest) * 1000),
+    })
+    reportFigures('stripe subscription updates', { events: events.length, peak_sessions: peakSessions })
+  })
+})
