@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { startTrial } from '../billing/rules/trial'
 import type { Executor } from '../db/client'
@@ -54,13 +54,27 @@ function slugify(name: string): string {
   return slug || 'company'
 }
 
-async function freeSlug(db: Executor, name: string): Promise<string> {
+/** The slug for a new company: its name's, or with a random suffix when that one is taken. */
+function slugCandidates(name: string): string[] {
   const base = slugify(name)
-  const taken = await db.select({ id: customers.id }).from(customers).where(eq(customers.slug, base)).limit(1)
-  return taken.length === 0 ? base : `${base}-${randomAlphanumeric(6).toLowerCase()}`
+  return [base, ...Array.from({ length: 4 }, () => `${base}-${randomAlphanumeric(6).toLowerCase()}`)]
 }
 
-/** Creates the customer, its first user (admin) and starts the trial, all or nothing; within the sign-up limits. */
+const EMAIL_TAKEN = {
+  reason: 'invalid' as const,
+  errors: { email: 'An account with this email already exists. Log in instead.' },
+}
+
+/** Thrown inside the sign-up transaction to roll it back when another sign-up took the email first. */
+class EmailTaken extends Error {}
+
+/**
+ * Creates the customer, its first user (admin) and starts the trial, all or nothing; within the
+ * sign-up limits. Concurrent
+ * sign-ups are settled by the unique indexes, never by an earlier read: the same email at once
+ * makes one account (the others get the "already exists" message), the same company name at once
+ * gives each its own slug.
+ */
 export async function signUp(db: Executor, input: SignUpInput, clientAddress: string): Promise<SignUpResult> {
   const refused = await checkSignUpLimits(db, clientAddress)
   if (refused) return { ok: false, reason: 'throttled', retryAfterSeconds: refused.retryAfterSeconds }
@@ -69,25 +83,32 @@ export async function signUp(db: Executor, input: SignUpInput, clientAddress: st
     .from(customerUsers)
     .where(sql`lower(${customerUsers.email}) = ${input.email.toLowerCase()}`)
     .limit(1)
-  if (existing.length > 0) {
-    return {
-      ok: false,
-      reason: 'invalid',
-      errors: { email: 'An account with this email already exists. Log in instead.' },
-    }
-  }
+  if (existing.length > 0) return { ok: false, ...EMAIL_TAKEN }
   const passwordHash = await hashPassword(input.password)
-  const slug = await freeSlug(db, input.company_name)
-  return db.transaction(async (tx) => {
-    const [customer] = await tx
-      .insert(customers)
-      .values({ name: input.company_name, slug, email: input.email })
-      .returning({ id: customers.id })
-    const [user] = await tx
-      .insert(customerUsers)
-      .values({ customerId: customer!.id, email: input.email, role: 'admin', passwordHash })
-      .returning({ id: customerUsers.id })
-    await startTrial(tx, customer!.id)
-    return { ok: true as const, customerId: customer!.id, userId: user!.id }
-  })
+  try {
+    return await db.transaction(async (tx) => {
+      let customerId: string | undefined
+      for (const slug of slugCandidates(input.company_name)) {
+        const [row] = await tx
+          .insert(customers)
+          .values({ name: input.company_name, slug, email: input.email })
+          .onConflictDoNothing({ target: customers.slug })
+          .returning({ id: customers.id })
+        customerId = row?.id
+        if (customerId) break
+      }
+      if (!customerId) throw new Error('No free slug for the company name after several tries')
+      const [user] = await tx
+        .insert(customerUsers)
+        .values({ customerId, email: input.email, role: 'admin', passwordHash })
+        .onConflictDoNothing()
+        .returning({ id: customerUsers.id })
+      if (!user) throw new EmailTaken()
+      await startTrial(tx, customerId)
+      return { ok: true as const, customerId, userId: user.id }
+    })
+  } catch (error) {
+    if (error instanceof EmailTaken) return { ok: false, ...EMAIL_TAKEN }
+    throw error
+  }
 }

@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm'
+import { expect, it } from 'vitest'
+import { DOCUMENT_QUEUE } from '../../queues'
+import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
+import { addTextDocument } from '../../src/knowledge/documents'
+import { bucket, message, recordingQueue } from '../knowledge/helpers'
+import { testDb } from '../support/db'
+import { factories } from '../support/factories'
+import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from './support'
+
+describeOnPostgres('race: one document, many consumers', () => {
+  it('consumers processing the same document at once leave one set of chunks', async () => {
+    const { db } = testDb()
+    const kb = await factories(db).knowledgeBase()
+    const text = Array.from(
+      { length: 60 },
+      (_, i) => `Paragraph ${i}: the return policy allows refunds within thirty days of purchase.`,
+    ).join('\n\n')
+    const doc = await addTextDocument(
+      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { customerId: kb.customerId, kbId: kb.id, title: 'Policy', text },
+    )
+
+    const tag = 'race-documents'
+    const runtime = taggedWorker(tag)
+    const { result, peakSessions } = await withPeakSessions(db, tag, () =>
+      Promise.all(Array.from({ length: CONCURRENCY }, () => runtime.queue(DOCUMENT_QUEUE, [message(doc.id)]))),
+    )
+    expect(result.flatMap((r) => r.retryMessages)).toEqual([])
+    expect(result.flatMap((r) => r.explicitAcks)).toHaveLength(CONCURRENCY)
+    expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
+
+    const [row] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.id, doc.id))
+    const chunks = await db
+      .select({ index: documentChunks.chunkIndex })
+      .from(documentChunks)
+      .where(eq(documentChunks.documentId, doc.id))
+    expect(row?.status).toBe('indexed')
+    expect(chunks.length).toBeGreaterThan(1)
+    expect(chunks).toHaveLength(row!.chunkCount)
+    expect(chunks.map((c) => c.index).sort((a, b) => a - b)).toEqual(chunks.map((_c, i) => i))
+    reportFigures('documents', { consumers: CONCURRENCY, chunks: chunks.length, peak_sessions: peakSessions })
+  })
+})
