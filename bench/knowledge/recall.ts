@@ -135,3 +135,77 @@ export async function measureRecall(sql: Sql, fixture: Fixture): Promise<RecallR
     tableChunks: count,
   }
 }
+
+export interface ModeLatency {
+  mode: 'vector' | 'keyword' | 'hybrid'
+  requests: number
+  p50: number
+  p99: number
+  meanResults: number
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+
+/**
+ * `POST /api/internal/knowledge/search` end to end through the Worker (auth, query embedding by
+ * the local embedder, the one search statement) for an agent on the searched KB, one request at
+ * a time, per mode: 40 topic queries x 3 rounds after a warm-up round.
+ */
+export async function measureSearchLatency(
+  sql: Sql,
+  fixture: Fixture,
+  baseUrl: string,
+  serviceSecret: string,
+): Promise<ModeLatency[]> {
+  const kbId = fixture.kbIds[SEARCHED_KB]!
+  const [type] = await sql`
+    insert into agent_types (name, slug, system_prompt_template)
+    values ('Bench search', ${`bench-search-${Date.now()}`}, 'You help.') returning id`
+  try {
+    const [agent] = await sql`
+      insert into agent_instances (customer_id, agent_type_id, name, configuration, knowledge_base_id, api_key_prefix, api_key_hash)
+      values (${fixture.customerId}, ${type!.id}, 'Bench search agent', ${sql.json({})}, ${kbId},
+              ${`efk_benchsearch${Date.now()}`}, ${'0'.repeat(64)})
+      returning id`
+    const topic = vocabulary(150, seededRandom(500 + SEARCHED_KB))
+    const queries = Array.from({ length: QUERIES }, (_, i) => proseText(8, 7000 + i, topic))
+    const search = async (query: string, mode: ModeLatency['mode']) => {
+      const res = await fetch(`${baseUrl}/api/internal/knowledge/search`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${serviceSecret}`,
+          'X-Agent-Instance-ID': agent!.id as string,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ query, mode, top_k: 5 }),
+      })
+      if (!res.ok) throw new Error(`search answered ${res.status}: ${await res.text()}`)
+      return ((await res.json()) as { results: unknown[] }).results.length
+    }
+    const out: ModeLatency[] = []
+    for (const mode of ['vector', 'keyword', 'hybrid'] as const) {
+      for (const q of queries.slice(0, 10)) await search(q, mode)
+      const times: number[] = []
+      let results = 0
+      for (let round = 0; round < 3; round++) {
+        for (const q of queries) {
+          const started = performance.now()
+          results += await search(q, mode)
+          times.push(performance.now() - started)
+        }
+      }
+      times.sort((a, b) => a - b)
+      out.push({
+        mode,
+        requests: times.length,
+        p50: percentile(times, 0.5),
+        p99: percentile(times, 0.99),
+        meanResults: results / times.length,
+      })
+    }
+    return out
+  } finally {
+    await sql`delete from agent_instances where agent_type_id = ${type!.id}`
+    await sql`delete from agent_types where id = ${type!.id}`
+  }
+}

@@ -1,8 +1,9 @@
 // Knowledge-base benchmarks: chunker against LangChain's TokenTextSplitter, HNSW recall and
 // speed against an exact scan, embedding requests per document, indexing a 100-page PDF.
 import { knowledgeModules, runInChild } from '../knowledge/modules.ts'
-import { CHUNKS_PER_KB, insertFixture, measureRecall } from '../knowledge/recall.ts'
+import { CHUNKS_PER_KB, insertFixture, measureRecall, measureSearchLatency } from '../knowledge/recall.ts'
 import type { ChunkTaskResult, IndexPdfResult } from '../knowledge/tasks.ts'
+import { measureLabelled } from '../retrieval/labelled.ts'
 import type { BenchContext, CustomBenchmark } from '../types.ts'
 
 const fmt = (n: number, digits = 0) =>
@@ -42,12 +43,17 @@ const chunker: CustomBenchmark = {
 }
 
 const recall: CustomBenchmark = {
-  name: `knowledge: HNSW (iterative scan) vs exact scan, 20 KBs x ${CHUNKS_PER_KB.toLocaleString('en-US')} chunks`,
+  name: `knowledge: HNSW (iterative scan) vs exact scan, and search latency per mode, 20 KBs x ${CHUNKS_PER_KB.toLocaleString('en-US')} chunks`,
   async run(ctx: BenchContext) {
     const fixture = await insertFixture(ctx.sql)
     try {
       const r = await measureRecall(ctx.sql, fixture)
+      const latency = await measureSearchLatency(ctx.sql, fixture, ctx.baseUrl, ctx.serviceSecret)
       return [
+        ...latency.map((l) => ({
+          metric: `POST knowledge/search mode ${l.mode} (Worker end to end, ${l.requests} requests one at a time)`,
+          value: `p50 ${fmt(l.p50, 1)} ms, p99 ${fmt(l.p99, 1)} ms, ${fmt(l.meanResults, 1)} results`,
+        })),
         { metric: 'chunks in table / in searched KB', value: `${fmt(r.tableChunks)} / ${fmt(CHUNKS_PER_KB)}` },
         { metric: 'fixture insert incl. HNSW upkeep (WASM PGlite)', value: `${fmt(fixture.insertMs / 1000, 1)} s` },
         ...r.hnsw.flatMap((h) => [
@@ -137,4 +143,32 @@ const indexPdf: CustomBenchmark = {
   },
 }
 
-export const knowledgeBenchmarks: CustomBenchmark[] = [chunker, embeddingRequests, indexPdf, recall]
+const pct = (n: number) => `${fmt(n * 100, 1)} %`
+
+const labelledRetrieval: CustomBenchmark = {
+  name: 'knowledge: retrieval quality on the labelled set (bench/retrieval), local embedder, top 10',
+  async run(ctx: BenchContext) {
+    const r = await measureLabelled(ctx.sql)
+    console.log(`${r.questions} questions over ${r.chunks} chunks; recall@5 / MRR@10 per mode and subset`)
+    console.table(
+      r.scores.map((s) => ({
+        mode: s.label,
+        subset: `${s.subset} (${s.questions})`,
+        'recall@5': pct(s.recallAt5),
+        'MRR@10': fmt(s.mrrAt10, 3),
+        'misses (not in top 5)': s.misses.join(' '),
+      })),
+    )
+    const best = (label: string, subset: string) => r.scores.find((s) => s.label === label && s.subset === subset)!
+    return ['lexical', 'paraphrased', 'all'].map((subset) => {
+      const hybrid = best('hybrid', subset).recallAt5
+      const single = Math.max(best('vector', subset).recallAt5, best('keyword', subset).recallAt5)
+      return {
+        metric: `hybrid >= better single mode on recall@5, ${subset}`,
+        value: `${hybrid >= single ? 'yes' : 'NO'} (${pct(hybrid)} vs ${pct(single)})`,
+      }
+    })
+  },
+}
+
+export const knowledgeBenchmarks: CustomBenchmark[] = [labelledRetrieval, chunker, embeddingRequests, indexPdf, recall]

@@ -1,6 +1,8 @@
 /**
  * What a search box query means, in `websearch_to_tsquery`'s own syntax: `"quoted phrases"`,
  * `-excluded` words or phrases, and plain words (`or` between them is accepted and implied).
+ * Unlike websearch_to_tsquery, `--option` and `-x` (one character) are words, not exclusions:
+ * people search manuals for command-line options.
  */
 export interface ParsedSearchQuery {
   words: string[]
@@ -24,12 +26,11 @@ export function parseSearchQuery(query: string): ParsedSearchQuery {
     }
     const token = (bare ?? '').replace(/"/g, '')
     if (!token || token.toLowerCase() === 'or') continue
-    if (token.startsWith('-')) {
-      const word = token.replace(/^-+/, '')
-      if (word) parsed.excluded.push(word)
-    } else {
-      parsed.words.push(token)
-    }
+    const word = token.replace(/^-+/, '')
+    if (!word) continue
+    // `-word` excludes; a command-line option (`--keep`, `-k`) is a word to find.
+    if (token.startsWith('-') && !token.startsWith('--') && word.length > 1) parsed.excluded.push(word)
+    else parsed.words.push(word)
   }
   return parsed
 }

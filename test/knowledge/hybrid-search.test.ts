@@ -59,7 +59,7 @@ describe('hybrid search', () => {
     await chunk('Opening hours: nine to five on weekdays.')
     const [top, ...rest] = await search('refund warehouse', 'hybrid')
     expect(top).toMatchObject({ chunkId: both.id, vectorRank: 1, keywordRank: 1 })
-    expect(top!.score).toBeCloseTo(2 / 61, 6)
+    expect(top!.score).toBeCloseTo(1 / 61 + 2 / 61, 6)
     expect(top!.highlight).toContain('<mark>Refunds</mark>')
     expect(top!.highlight).toContain('<mark>warehouse</mark>')
     const vectorOnly = rest.find((r) => r.keywordRank === null)

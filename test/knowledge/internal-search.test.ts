@@ -62,7 +62,7 @@ describe('POST /api/internal/knowledge/search', () => {
     expect(body.results).toEqual([
       {
         content: 'Refunds take 14 days',
-        score: expect.closeTo(2 / 61, 6),
+        score: expect.closeTo(1 / 61 + 2 / 61, 6),
         document_id: doc.id,
         document_title: doc.title,
         chunk_index: 3,

@@ -13,7 +13,8 @@ const searchBody = z
       .default('hybrid')
       .openapi({
         description:
-          '`hybrid` (default): the nearest chunks by embedding and the best keyword matches, fused by reciprocal rank (k = 60). ' +
+          '`hybrid` (default): the nearest chunks by embedding and the best keyword matches, fused by weighted reciprocal rank ' +
+          '(k = 60, keyword side weighs 2; keyword matches scoring under 0.3 x the best one do not count as keyword hits). ' +
           '`vector`: embedding similarity only. `keyword`: PostgreSQL full-text search only. In every mode the query may use ' +
           '`websearch_to_tsquery` syntax: `"quoted phrases"` and `-words` are filters (results must contain the phrase and ' +
           'must not contain the excluded word); other words are matched if any of them is present (chunks holding all of them rank first).',
@@ -28,7 +29,8 @@ const searchBody = z
         description:
           '`vector`: the lowest cosine similarity returned (as before). `hybrid`: the lowest cosine similarity for a chunk to ' +
           'enter through the vector side (a keyword match is kept whatever its similarity; the fused score is not compared). ' +
-          '`keyword`: the lowest keyword score (0..1; 0.5 and above means every query term is in the chunk).',
+          "`keyword`: the lowest keyword score: the share (0..1) of the query terms' weight found in the chunk, rarer terms " +
+          'weighing more (BM25 inverse document frequency in this knowledge base); 1 means every term.',
       }),
   })
   .openapi('KnowledgeSearchRequest')
@@ -38,7 +40,7 @@ const searchResult = z
     content: z.string(),
     score: z.number().openapi({
       description:
-        'Best first. vector: cosine similarity (-1..1); keyword: 0..1 (0.5 and above: every term matched); hybrid: reciprocal-rank-fusion score, sum of 1/(60 + rank) over both sides',
+        'Best first. vector: cosine similarity (-1..1); keyword: share of the weight of the query terms found in the chunk (0..1, 1: every term); hybrid: weighted reciprocal-rank fusion, 1/(60 + vector_rank) + 2/(60 + keyword_rank) (a side that did not find the chunk adds 0)',
     }),
     document_id: z.uuid(),
     document_title: z.string(),
