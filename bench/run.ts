@@ -89,6 +89,7 @@ const ctx: BenchContext = {
   sql,
   serviceSecret: SERVICE_SECRET,
   embeddingsUrl: services.embeddingsUrl,
+  workerPid: worker.child.pid,
 }
 
 try {

@@ -3,6 +3,7 @@ import { billingBenchmarks, billingScenarios } from './scenarios/billing.ts'
 import { integrationBenchmarks, integrationScenarios } from './scenarios/integrations.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
+import { knowledgeIsolationBenchmarks } from './scenarios/knowledge-isolation.ts'
 import { webScenarios } from './scenarios/web.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
@@ -15,6 +16,7 @@ export const httpScenarios: HttpScenario[] = [
 
 export const customBenchmarks: CustomBenchmark[] = [
   ...knowledgeBenchmarks,
+  ...knowledgeIsolationBenchmarks,
   ...billingBenchmarks,
   ...integrationBenchmarks,
 ]

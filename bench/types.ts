@@ -8,6 +8,8 @@ export interface BenchContext {
   sql: Sql
   serviceSecret: string
   embeddingsUrl: string
+  /** The `wrangler dev` process (its workerd children are the Worker), for memory sampling. */
+  workerPid?: number
 }
 
 export interface HttpRequestSpec {

@@ -1,4 +1,6 @@
 // Work the benchmarks run in a fresh Node process each, so peak memory is this work's alone.
+
+import { readFile } from 'node:fs/promises'
 import { TokenTextSplitter } from '@langchain/textsplitters'
 import { Tiktoken } from 'js-tiktoken/lite'
 import cl100k_base from 'js-tiktoken/ranks/cl100k_base'
@@ -135,13 +137,62 @@ async function indexPdfTask(input: {
   }
 }
 
+export interface ExtractPeakResult {
+  outcome: string
+  ms: number
+  /** Growth of the process's peak resident memory over its size before the extraction. */
+  peakRssDeltaMb: number
+  /** JS heap + array buffers right after, above the collected baseline (garbage included). */
+  heapMb: number
+}
+
+const TYPES: Record<string, 'txt' | 'md' | 'html' | 'pdf' | 'docx'> = {
+  txt: 'txt',
+  md: 'md',
+  html: 'html',
+  pdf: 'pdf',
+  docx: 'docx',
+}
+
+/** Extracts (and, if it has text, chunks) one file the way the consumer does, measuring memory. */
+async function extractPeakTask(path: string): Promise<ExtractPeakResult> {
+  const type = TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'txt'
+  const bytes = new Uint8Array(await readFile(path))
+  chunkText(await extractText('txt', new TextEncoder().encode(proseText(500, 3))))
+  if (typeof globalThis.gc === 'function') globalThis.gc()
+  const before = process.memoryUsage()
+  const started = performance.now()
+  let outcome: string
+  try {
+    const text = await extractText(type, bytes)
+    const chunks = chunkText(text)
+    outcome = `text: ${text.length.toLocaleString('en-US')} chars, ${chunks.length} chunks`
+  } catch (error) {
+    outcome = error instanceof Error ? error.message : String(error)
+  }
+  const ms = performance.now() - started
+  const after = process.memoryUsage()
+  return {
+    outcome,
+    ms,
+    peakRssDeltaMb: mb(Math.max(0, maxRss() - before.rss)),
+    heapMb: mb(Math.max(0, after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers)),
+  }
+}
+
 /** Entry of a benchmark child process: reads its task from the environment, prints JSON. */
 export async function runTask(): Promise<void> {
   const task = JSON.parse(process.env.KNOWLEDGE_BENCH_TASK ?? 'null') as
     | { kind: 'chunk'; splitter: 'ours' | 'langchain'; words: number }
     | ({ kind: 'index-pdf' } & Parameters<typeof indexPdfTask>[0])
+    | { kind: 'extract-peak'; path: string }
     | null
   if (!task) return
-  const result = task.kind === 'chunk' ? await chunkTask(task.splitter, task.words) : await indexPdfTask(task)
+  const result =
+    task.kind === 'chunk'
+      ? await chunkTask(task.splitter, task.words)
+      : task.kind === 'extract-peak'
+        ? await extractPeakTask(task.path)
+        : await indexPdfTask(task)
   process.stdout.write(JSON.stringify(result))
 }

@@ -19,7 +19,7 @@ async function rawText(type: DocumentType, bytes: Uint8Array, collector: TextCol
     case 'txt':
       return decodeUtf8(bytes)
     case 'md':
-      return markdownToText(decodeUtf8(bytes))
+      return markdownToText(decodeUtf8(bytes), collector)
     case 'html':
       return htmlToText(decodeUtf8(bytes), collector)
     case 'pdf':

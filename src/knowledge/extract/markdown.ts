@@ -1,4 +1,5 @@
 import { htmlToText } from './html'
+import { TextCollector } from './text'
 
 // Line by line, then one pass over each line's characters: no pattern here can backtrack over
 // more than the run of characters it is looking at, so a file of unclosed emphasis or brackets
@@ -23,10 +24,17 @@ function withoutQuoteMarkers(line: string): string {
 }
 
 function isThematicBreak(line: string): boolean {
-  const compact = line.replace(/[ \t]+/g, '')
-  if (compact.length < 3 || line.length - line.trimStart().length > 3) return false
-  const marker = compact[0]!
-  return '-*_'.includes(marker) && [...compact].every((c) => c === marker)
+  let indent = 0
+  while (line[indent] === ' ') indent++
+  const marker = line[indent]
+  if (indent > 3 || (marker !== '-' && marker !== '*' && marker !== '_')) return false
+  let count = 0
+  for (let i = indent; i < line.length; i++) {
+    const c = line[i]
+    if (c === marker) count++
+    else if (c !== ' ' && c !== '\t') return false
+  }
+  return count >= 3
 }
 
 function isTableDelimiterRow(line: string): boolean {
@@ -46,7 +54,8 @@ function headingText(line: string): string {
 const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c)
 const isBlank = (c: string | undefined) => c === undefined || c === ' ' || c === '\t'
 /** The characters inline markup starts with; everything between them is copied in one slice. */
-const SPECIAL = /[`[\]!*_~|]/g
+const SPECIAL = new Set([...'`[]!*_~|'].map((c) => c.charCodeAt(0)))
+const isSpecial = (code: number) => SPECIAL.has(code)
 
 /** `indexOf` that remembers its answer, for the monotone searches of one line. */
 function finder(text: string, char: string) {
@@ -60,21 +69,19 @@ function finder(text: string, char: string) {
   }
 }
 
-/** Links and images to their words, code spans to their code, emphasis markers removed. */
-function inlineText(line: string): string {
+/** Links and images to their words, code spans to their code, emphasis markers removed; written to `out`. */
+function inlineText(line: string, out: { add(text: string): void }): void {
   const nextClose = finder(line, ']')
   const nextParen = finder(line, ')')
   const nextTick = finder(line, '`')
-  const out: string[] = []
   // A link's text is scanned like the rest of the line; its `](url)` is skipped when reached.
   let linkTextEnd = -1
   let linkEnd = -1
   let i = 0
   while (i < line.length) {
-    SPECIAL.lastIndex = i
-    const found = SPECIAL.exec(line)
-    const special = found ? found.index : line.length
-    if (special > i) out.push(line.slice(i, special))
+    let special = i
+    while (special < line.length && !isSpecial(line.charCodeAt(special))) special++
+    if (special > i) out.add(line.slice(i, special))
     i = special
     if (i >= line.length) break
     const c = line[i]!
@@ -86,7 +93,7 @@ function inlineText(line: string): string {
     if (c === '`') {
       const close = nextTick(i + 1)
       if (close > i) {
-        out.push(line.slice(i + 1, close))
+        out.add(line.slice(i + 1, close))
         i = close + 1
         continue
       }
@@ -112,32 +119,36 @@ function inlineText(line: string): string {
       const flanking = !isBlank(before) || !isBlank(after)
       const isMarker =
         c === '~' ? runEnd - i === 2 && flanking : flanking && !(c === '_' && isWordChar(before) && isWordChar(after))
-      if (!isMarker) out.push(line.slice(i, runEnd))
+      if (!isMarker) out.add(line.slice(i, runEnd))
       i = runEnd
       continue
     }
-    out.push(c === '|' ? ' ' : c)
+    out.add(c === '|' ? ' ' : c)
     i++
   }
-  return out.join('')
 }
 
-/** Markdown to its readable text: the words stay, the markup goes. */
-export function markdownToText(markdown: string): string {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n')
-  const out: string[] = []
-  for (const raw of lines) {
-    if (FENCE.test(raw) || SETEXT_UNDERLINE.test(raw) || isThematicBreak(raw) || isTableDelimiterRow(raw)) {
-      out.push('')
-      continue
+/** Markdown to its readable text: the words stay, the markup goes; stops at the collector's limit. */
+export function markdownToText(markdown: string, collector = new TextCollector()): string {
+  let start = 0
+  while (start <= markdown.length) {
+    let end = markdown.indexOf('\n', start)
+    if (end < 0) end = markdown.length
+    const raw = markdown.slice(start, end > start && markdown[end - 1] === '\r' ? end - 1 : end)
+    const markupOnly =
+      FENCE.test(raw) ||
+      SETEXT_UNDERLINE.test(raw) ||
+      isThematicBreak(raw) ||
+      isTableDelimiterRow(raw) ||
+      REFERENCE_DEFINITION.test(raw)
+    if (!markupOnly) {
+      const line = withoutQuoteMarkers(raw)
+      inlineText(HEADING.test(line) ? headingText(line) : line.replace(LIST_MARKER, '$1'), collector)
     }
-    if (REFERENCE_DEFINITION.test(raw)) continue
-    let line = withoutQuoteMarkers(raw)
-    if (HEADING.test(line)) line = headingText(line)
-    else line = line.replace(LIST_MARKER, '$1')
-    out.push(inlineText(line))
+    if (end < markdown.length) collector.add('\n')
+    start = end + 1
   }
-  const text = out.join('\n')
+  const text = collector.text()
   // Markdown may embed HTML; its tags are markup too.
   return containsHtmlTag(text) ? htmlToText(text) : text.trim()
 }

@@ -32,11 +32,33 @@ export const tooMuchText = (limit = MAX_EXTRACTED_CHARS) =>
   )
 
 /**
+ * Appends many small strings without keeping each one: every few thousand pieces are joined into one
+ * flat string, so millions of one-character pieces (a tag or emphasis bomb) cost their characters,
+ * not an object each.
+ */
+export class StringBuilder {
+  private readonly pieces: string[] = []
+  private readonly joined: string[] = []
+
+  add(text: string): void {
+    this.pieces.push(text)
+    if (this.pieces.length >= 4096) {
+      this.joined.push(this.pieces.join(''))
+      this.pieces.length = 0
+    }
+  }
+
+  toString(): string {
+    return this.joined.join('') + this.pieces.join('')
+  }
+}
+
+/**
  * Collects extracted text and stops the extraction the moment it passes the limit, so a document
  * with too much text is refused before all of it is in memory.
  */
 export class TextCollector {
-  private readonly parts: string[] = []
+  private readonly builder = new StringBuilder()
   private length = 0
 
   readonly limit: number
@@ -53,10 +75,10 @@ export class TextCollector {
     if (!text) return
     this.length += text.length
     if (this.length > this.limit) throw tooMuchText(this.limit)
-    this.parts.push(text)
+    this.builder.add(text)
   }
 
   text(): string {
-    return this.parts.join('')
+    return this.builder.toString()
   }
 }
