@@ -58,12 +58,16 @@ describe('login throttling is atomic', () => {
 
   it('30 simultaneous wrong passwords from 30 addresses: 10 checked freely, then one per growing delay', async () => {
     const { email, owner, db } = await account()
+    const started = Date.now()
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => attempt(email, `wrong-password-${i}`, new WebClient().address)),
     )
+    const elapsedSeconds = (Date.now() - started) / 1000
     const checked = statuses(responses)[401] ?? 0
     expect(checked).toBeGreaterThanOrEqual(LOGIN_LIMITS.account)
-    expect(checked).toBeLessThanOrEqual(LOGIN_LIMITS.account + 1)
+    // One more when the first delay (1 s) is due; on a slow machine the burst itself may outlast a delay or two.
+    expect(checked).toBeLessThanOrEqual(LOGIN_LIMITS.account + 1 + Math.floor(elapsedSeconds))
+    expect(checked).toBeLessThan(30)
     const refused = responses.filter((r) => r.status === 429)
     expect(refused).toHaveLength(30 - checked)
     // A delay, not a block: seconds, never the whole window.
@@ -79,24 +83,34 @@ describe('login throttling is atomic', () => {
     expect((await owner.post('/login', { email, password: PASSWORD })).status).toBe(303)
   })
 
-  it('the delay doubles with every attempt beyond the free ones (refused ones count too), up to 60 s', async () => {
+  it('the delay doubles with every attempt beyond the free ones, up to 60 s', async () => {
     const { email, db } = await account()
     const key = `login:account:${email}`
     const makeDue = () =>
       db.execute(sql`UPDATE attempt_counters SET next_allowed_at = now() - interval '1 second' WHERE key = ${key}`)
+    // The delay an attempt set, exactly: its counter and its login_attempts row share the statement's now().
+    const lastDelay = async () => {
+      const result = await db.execute<{ delay: string }>(sql`
+        SELECT extract(epoch FROM c.next_allowed_at - (SELECT max(attempted_at) FROM login_attempts WHERE email = ${email})) AS delay
+        FROM attempt_counters c WHERE c.key = ${key}`)
+      return Number(result.rows[0]!.delay)
+    }
     for (let i = 0; i < LOGIN_LIMITS.account; i++) {
       expect((await attempt(email, 'wrong-password', new WebClient().address)).status).toBe(401)
     }
-    const waits: number[] = []
-    for (let round = 0; round < 4; round++) {
-      expect((await attempt(email, 'wrong-password', new WebClient().address)).status).toBe(401)
-      const refused = await attempt(email, 'wrong-password', new WebClient().address)
-      expect(refused.status).toBe(429)
-      waits.push(Number(refused.headers.get('Retry-After')))
+    const delays: number[] = []
+    for (let round = 0; round < 8; round++) {
       await makeDue()
+      expect((await attempt(email, 'wrong-password', new WebClient().address)).status).toBe(401)
+      delays.push(await lastDelay())
     }
-    // Each round adds two attempts (one checked, one refused): 2^0, 2^2, 2^4, then the 60 s cap.
-    expect(waits).toEqual([1, 4, 16, LOGIN_LIMITS.accountMaxDelaySeconds])
+    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 60, 60])
+    // Within the delay the account refuses, saying how long to wait (never the whole window).
+    const refused = await attempt(email, 'wrong-password', new WebClient().address)
+    expect(refused.status).toBe(429)
+    const wait = Number(refused.headers.get('Retry-After'))
+    expect(wait).toBeGreaterThan(0)
+    expect(wait).toBeLessThanOrEqual(LOGIN_LIMITS.accountMaxDelaySeconds)
   })
 })
 
