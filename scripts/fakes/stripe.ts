@@ -136,6 +136,19 @@ export async function startFakeStripe(port = 0) {
         return stripeError(res, 404, `No such subscription: '${subscriptionMatch[1]}'`, 'resource_missing')
       return sendJson(res, 200, subscription)
     }
+    if (method === 'POST' && subscriptionMatch?.[1]) {
+      const subscription = subscriptions.get(decodeURIComponent(subscriptionMatch[1]))
+      if (!subscription)
+        return stripeError(res, 404, `No such subscription: '${subscriptionMatch[1]}'`, 'resource_missing')
+      const items = (subscription.items as { data: Array<{ id: string; price: { id: string } }> } | undefined)?.data
+      const item = items?.find((i) => i.id === params['items[0][id]'])
+      if (params['items[0][price]']) {
+        if (!item) return stripeError(res, 400, `No such subscription item: '${params['items[0][id]']}'`)
+        item.price = { ...item.price, id: params['items[0][price]'] }
+      }
+      subscription.metadata = { ...(subscription.metadata as object | undefined), ...nested(params, 'metadata') }
+      return sendJson(res, 200, subscription)
+    }
 
     return stripeError(res, 404, `Unrecognized request URL (${method}: ${path}).`)
   }, port)

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { billingSnapshotColumns, billingSnapshotJoins } from '../billing/rules/billing-snapshot'
+import { billingSnapshotQuery } from '../billing/rules/billing-snapshot'
 import { type CanRespond, canRespondFromRow } from '../billing/rules/can-respond'
 import { sha256Hex } from '../platform/crypto'
 
@@ -48,12 +48,12 @@ export function agentConfigSql(agentId: string) {
   return sql`
     SELECT a.id AS agent_id, a.customer_id, a.is_active AS agent_is_active, a.name AS agent_name, a.configuration,
       t.slug AS type_slug, t.system_prompt_template, t.onboarding_schema -> 'knowledge_base' AS type_kb_settings,
-      k.id AS kb_id, k.name AS kb_name, c.name AS company_name,
-      ${billingSnapshotColumns}
+      k.id AS kb_id, k.name AS kb_name, c.name AS company_name, bs.*
     FROM agent_instances a
     JOIN agent_types t ON t.id = a.agent_type_id
+    JOIN customers c ON c.id = a.customer_id
     LEFT JOIN knowledge_bases k ON k.id = a.knowledge_base_id AND k.customer_id = a.customer_id
-    ${billingSnapshotJoins}
+    CROSS JOIN LATERAL (${billingSnapshotQuery(sql`a.customer_id`)}) bs
     WHERE a.id = ${agentId}`
 }
 

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { agentInstances } from '../db/schema'
 import { AppError, notFound } from '../errors'
@@ -23,27 +23,56 @@ export async function customerAgent(db: Executor, customerId: string, agentId: s
   return agent
 }
 
-async function updateOwned(db: Executor, customerId: string, agentId: string, values: Partial<AgentInstance>) {
+type AgentUpdate = { [K in keyof AgentInstance]?: AgentInstance[K] | SQL }
+
+async function updateOwned(db: Executor, customerId: string, agentId: string, values: AgentUpdate) {
   if (!isUuid(agentId)) throw notFound('Agent')
   const [agent] = await db.update(agentInstances).set(values).where(owned(customerId, agentId)).returning()
   if (!agent) throw notFound('Agent')
   return agent
 }
 
-export function deactivateAgent(db: Executor, customerId: string, agentId: string) {
-  return updateOwned(db, customerId, agentId, { isActive: false, disabledReason: 'manual' })
-}
-
-/** Switches an agent back on, unless billing switched it off (then paying is what switches it back on). */
-export async function activateAgent(db: Executor, customerId: string, agentId: string) {
-  const agent = await customerAgent(db, customerId, agentId)
-  if (!agent.isActive && agent.disabledReason && agent.disabledReason !== 'manual') {
-    throw new AppError(
-      'FORBIDDEN',
-      'This agent was switched off because the subscription lapsed. Renew your plan to switch it back on.',
+/** Billing switched the agent off; only billing (a payment, a plan, a credit) switches it back on. */
+export class BillingKeepsAgentOff extends AppError {
+  constructor() {
+    super(
+      'CONFLICT',
+      'Billing switched this agent off. It comes back on by itself as soon as billing allows it again: add balance or choose a plan on the billing page.',
     )
   }
-  return updateOwned(db, customerId, agentId, { isActive: true, disabledReason: null })
+}
+
+/**
+ * Switches an agent off by hand. An agent billing already switched off keeps billing's reason, so
+ * deactivating and activating again cannot undo a billing switch-off. One conditional statement.
+ */
+export function deactivateAgent(db: Executor, customerId: string, agentId: string) {
+  return updateOwned(db, customerId, agentId, {
+    isActive: false,
+    disabledReason: sql`CASE WHEN ${agentInstances.isActive} OR ${agentInstances.disabledReason} IS NULL
+      THEN 'manual' ELSE ${agentInstances.disabledReason} END`,
+  })
+}
+
+/**
+ * Switches an agent back on, unless billing switched it off (then {@link BillingKeepsAgentOff}).
+ * The condition is in the update itself, so a grace-expiry run at the same moment cannot be undone.
+ */
+export async function activateAgent(db: Executor, customerId: string, agentId: string) {
+  if (!isUuid(agentId)) throw notFound('Agent')
+  const [agent] = await db
+    .update(agentInstances)
+    .set({ isActive: true, disabledReason: null })
+    .where(
+      and(
+        owned(customerId, agentId),
+        or(isNull(agentInstances.disabledReason), eq(agentInstances.disabledReason, 'manual')),
+      ),
+    )
+    .returning()
+  if (agent) return agent
+  await customerAgent(db, customerId, agentId)
+  throw new BillingKeepsAgentOff()
 }
 
 /** A new key replaces the old one at once (only the new hash is stored); the full key is returned once. */

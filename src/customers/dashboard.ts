@@ -65,6 +65,8 @@ export async function loadDashboard(db: Executor, customerId: string): Promise<D
   const periodStart = plan?.currentPeriodStart ?? new Date(0)
   const periodEnd = plan?.currentPeriodEnd ?? new Date(8.64e15)
 
+  // This period's usage is the records that start inside it, as in the billing snapshot (a trial or a
+  // closed period that overlaps it is not this period's usage).
   const [agentsResult, kbResult] = await Promise.all([
     db.execute<Record<string, unknown>>(sql`
       SELECT a.id, a.name, t.name AS type_name, a.is_active, a.disabled_reason, a.api_key_prefix, kb.name AS kb_name,
@@ -76,7 +78,7 @@ export async function loadDashboard(db: Executor, customerId: string): Promise<D
         SELECT sum(r.messages) AS messages, sum(r.input_tokens + r.output_tokens) AS tokens
         FROM usage_records r
         WHERE r.agent_instance_id = a.id AND r.customer_id = a.customer_id
-          AND r.period_start < ${periodEnd} AND r.period_end > ${periodStart}
+          AND r.period_start >= ${periodStart} AND r.period_start < ${periodEnd}
       ) u ON true
       WHERE a.customer_id = ${customerId}
       ORDER BY a.created_at`),

@@ -1,22 +1,12 @@
-import { and, eq, isNotNull, lte, sql } from 'drizzle-orm'
-import { z } from 'zod'
-import {
-  billingSnapshotColumns,
-  billingSnapshotJoins,
-  billingSnapshotRow,
-  toBillingSnapshot,
-} from '../billing/rules/billing-snapshot'
+import { and, asc, eq, isNotNull, lte } from 'drizzle-orm'
+import { readBillingSnapshot } from '../billing/rules/billing-snapshot'
 import { decideCanRespond } from '../billing/rules/can-respond'
+import { lockCustomer } from '../billing/rules/customer-lock'
+import type { Executor } from '../db/client'
 import { agentInstances, customers } from '../db/schema'
 import { graceExpiredNotification } from '../notifications/messages'
 import { deliverPending, enqueueNotification } from '../notifications/outbox'
 import { JOB_BATCH_SIZE, type JobContext } from './context'
-
-const candidateRow = billingSnapshotRow.extend({
-  customer_id: z.string(),
-  customer_name: z.string(),
-  customer_email: z.string(),
-})
 
 /**
  * Customers whose grace period has ended: those still over their limits or unpaid get their agents
@@ -24,52 +14,50 @@ const candidateRow = billingSnapshotRow.extend({
  * A second run for the same time finds nothing left to do.
  */
 export async function runGraceExpiry({ db, config, logger, sender, now }: JobContext) {
-  const { rows } = await db.execute(sql`
-    SELECT a.customer_id, c.name AS customer_name, c.email AS customer_email, ${billingSnapshotColumns}
-    FROM (
-      SELECT id AS customer_id FROM customers
-      WHERE grace_period_ends_at <= ${now.toISOString()}::timestamptz
-      ORDER BY grace_period_ends_at
-      LIMIT ${JOB_BATCH_SIZE}
-    ) a
-    ${billingSnapshotJoins}`)
+  const due = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(lte(customers.gracePeriodEndsAt, now))
+    .orderBy(asc(customers.gracePeriodEndsAt))
+    .limit(JOB_BATCH_SIZE)
 
   let disabledCustomers = 0
-  for (const raw of rows) {
-    const row = candidateRow.parse(raw)
-    const graceEndedAt = row.grace_period_ends_at
-    if (!graceEndedAt) continue
-    const stillBlocked = !decideCanRespond(toBillingSnapshot(row), now).allowed
-    await db.transaction(async (tx) => {
-      // Only if the grace that ended is still the customer's (no newer one started meanwhile).
-      const cleared = await tx
-        .update(customers)
-        .set({ gracePeriodEndsAt: null })
-        .where(
-          and(
-            eq(customers.id, row.customer_id),
-            isNotNull(customers.gracePeriodEndsAt),
-            lte(customers.gracePeriodEndsAt, now),
-          ),
-        )
-        .returning({ id: customers.id })
-      if (cleared.length === 0 || !stillBlocked) return
-      await tx
-        .update(agentInstances)
-        .set({ isActive: false, disabledReason: 'grace_expired' })
-        .where(and(eq(agentInstances.customerId, row.customer_id), eq(agentInstances.isActive, true)))
-      await enqueueNotification(
-        tx,
-        graceExpiredNotification(
-          { id: row.customer_id, name: row.customer_name, email: row.customer_email },
-          graceEndedAt,
-          config.APP_ORIGIN,
-        ),
-      )
-      disabledCustomers++
-    })
+  for (const { id } of due) {
+    const disabled = await db.transaction((tx) => expireGrace(tx, id, now, config.APP_ORIGIN))
+    if (disabled) disabledCustomers++
   }
   const delivered = await deliverPending(db, sender, logger)
-  logger.info('grace expiry', { expired: rows.length, disabled_customers: disabledCustomers, ...delivered })
-  return { expired: rows.length, disabledCustomers }
+  logger.info('grace expiry', { expired: due.length, disabled_customers: disabledCustomers, ...delivered })
+  return { expired: due.length, disabledCustomers }
+}
+
+/**
+ * Ends one customer's grace period and decides, under the customer's row lock, whether billing still
+ * blocks them: a top-up or payment that committed first is seen here, one that waits for the lock
+ * switches the agents back on itself. Returns true when agents were switched off.
+ */
+async function expireGrace(tx: Executor, customerId: string, now: Date, origin: string | undefined): Promise<boolean> {
+  if (!(await lockCustomer(tx, customerId))) return false
+  // Only if the grace that ended is still the customer's (no newer one started, nobody cleared it).
+  const [ended] = await tx
+    .select({
+      id: customers.id,
+      name: customers.name,
+      email: customers.email,
+      graceEndedAt: customers.gracePeriodEndsAt,
+    })
+    .from(customers)
+    .where(
+      and(eq(customers.id, customerId), isNotNull(customers.gracePeriodEndsAt), lte(customers.gracePeriodEndsAt, now)),
+    )
+  if (!ended?.graceEndedAt) return false
+  await tx.update(customers).set({ gracePeriodEndsAt: null }).where(eq(customers.id, customerId))
+  const snapshot = await readBillingSnapshot(tx, customerId)
+  if (!snapshot || decideCanRespond(snapshot, now).allowed) return false
+  await tx
+    .update(agentInstances)
+    .set({ isActive: false, disabledReason: 'grace_expired' })
+    .where(and(eq(agentInstances.customerId, customerId), eq(agentInstances.isActive, true)))
+  await enqueueNotification(tx, graceExpiredNotification(ended, ended.graceEndedAt, origin))
+  return true
 }

@@ -19,10 +19,23 @@ const snapshot = (o: Partial<BillingSnapshot> = {}, sub: Partial<NonNullable<Bil
     usage: { messages: 0, inputTokens: 0, outputTokens: 0 },
     balanceCents: 0,
     gracePeriodEndsAt: null,
+    customerActive: true,
     ...o,
   }) satisfies BillingSnapshot
 
 describe('decideCanRespond', () => {
+  it('refuses a suspended customer whatever else holds (balance, grace, trial)', () => {
+    const grace = new Date(now.getTime() + 3_600_000)
+    for (const o of [{}, { balanceCents: 5000 }, { gracePeriodEndsAt: grace }]) {
+      expect(decideCanRespond(snapshot({ customerActive: false, ...o }), now)).toMatchObject({
+        allowed: false,
+        reason: 'customer_suspended',
+        reason_code: 'customer_suspended',
+      })
+    }
+    expect(decideCanRespond(snapshot({ customerActive: false }, { status: 'trialing' }), now).allowed).toBe(false)
+  })
+
   it('treats the limit itself as reached', () => {
     expect(decideCanRespond(snapshot({ usage: { messages: 99, inputTokens: 0, outputTokens: 0 } }), now).allowed).toBe(
       true,

@@ -1,6 +1,6 @@
 import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
-import { agentInstances } from '../../db/schema'
+import { agentInstances, agentTypes, customers } from '../../db/schema'
 import { AppError } from '../../errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import { isUuid } from '../../platform/uuid'
@@ -38,7 +38,14 @@ export function agentIdHeader(value: string | undefined): string {
 }
 
 /** The agent an agent-scoped call acts for (never its API key hash). */
-export type AuthenticatedAgent = Omit<typeof agentInstances.$inferSelect, 'apiKeyHash'>
+export type AuthenticatedAgent = Omit<typeof agentInstances.$inferSelect, 'apiKeyHash'> & {
+  /** The agent type's `knowledge_base.enabled` onboarding flag (default on). */
+  knowledgeBaseEnabled: boolean
+}
+
+/** An operator suspended the agent's customer: the runtime gets nothing of theirs. */
+export const customerSuspended = () =>
+  new AppError('FORBIDDEN', "The agent's customer is suspended; contact support to restore service")
 
 export interface AgentScopedEnv extends HonoEnv {
   Variables: HonoEnv['Variables'] & { agent: AuthenticatedAgent }
@@ -48,17 +55,26 @@ const { apiKeyHash: _hash, ...agentColumns } = getTableColumns(agentInstances)
 
 /**
  * Agent-scoped routes: loads the agent named in `X-Agent-Instance-ID` (one statement) and sets
- * it as `c.var.agent`. Missing, malformed or unknown → 401; inactive → 403. Runs after `serviceAuth`.
+ * it as `c.var.agent`. Missing, malformed or unknown → 401; inactive, or its customer suspended → 403.
+ * Runs after `serviceAuth`.
  */
 export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next) => {
   const agentId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
-  const [agent] = await c.var.services.database.db
-    .select(agentColumns)
+  const [row] = await c.var.services.database.db
+    .select({
+      ...agentColumns,
+      customerActive: customers.isActive,
+      knowledgeBaseEnabled: sql<boolean>`coalesce((${agentTypes.onboardingSchema} #>> '{knowledge_base,enabled}') <> 'false', true)`,
+    })
     .from(agentInstances)
+    .innerJoin(customers, eq(customers.id, agentInstances.customerId))
+    .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
     .where(eq(agentInstances.id, agentId))
     .limit(1)
-  if (!agent) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
-  if (!agent.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+  if (!row) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+  if (!row.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+  const { customerActive, ...agent } = row
+  if (!customerActive) throw customerSuspended()
   c.set('agent', agent)
   await next()
 }

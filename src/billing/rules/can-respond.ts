@@ -1,13 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { isUuid } from '../../platform/uuid'
-import {
-  type BillingSnapshot,
-  billingSnapshotColumns,
-  billingSnapshotJoins,
-  billingSnapshotRow,
-  toBillingSnapshot,
-} from './billing-snapshot'
+import { type BillingSnapshot, billingSnapshotQuery, billingSnapshotRow, toBillingSnapshot } from './billing-snapshot'
 import { USAGE_METRICS, type UsageMetric } from './plan-limits'
 
 export interface CanRespond {
@@ -15,6 +9,8 @@ export interface CanRespond {
   in_grace_period: boolean
   /** Why not (or why only thanks to the balance / grace period); null when plainly within limits. */
   reason: string | null
+  /** The same as a stable code for programs; null when plainly within limits. */
+  reason_code: CanRespondReason | null
   grace_period_ends_at: string | null
   /** Per limited metric: how much is left in the current period (0 at or over the limit). */
   usage_remaining: Partial<Record<UsageMetric, number>>
@@ -29,13 +25,28 @@ export interface CanRespond {
   trial_ends_at: string | null
 }
 
+export const CAN_RESPOND_REASONS = [
+  'customer_suspended',
+  'no_subscription',
+  'subscription_inactive',
+  'trial_ended',
+  'over_limit',
+  'payment_failed_grace',
+  'over_limit_balance',
+  'over_limit_grace',
+] as const
+export type CanRespondReason = (typeof CAN_RESPOND_REASONS)[number]
+
+/** The `reason` a suspended customer's agents get (a contract with the runtime). */
+export const CUSTOMER_SUSPENDED = 'customer_suspended'
+
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
 
 const METRIC_LABEL: Record<UsageMetric, string> = { messages: 'message', tokens: 'token' }
 
 /**
  * The rules behind "may this agent respond now":
- * no active or trialing subscription → no, except a past-due one (payment failed) while its grace
+ * a customer suspended by an operator → no; no active or trialing subscription → no, except a past-due one (payment failed) while its grace
  * period runs; an ended trial → no; below every plan limit → yes;
  * at or over a limit → yes while there is prepaid balance or a running grace period, otherwise no.
  */
@@ -66,18 +77,26 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
     period_end: iso(subscription?.currentPeriodEnd),
     trial_ends_at: iso(subscription?.trialEndsAt),
   }
-  const deny = (reason: string): CanRespond => ({ ...base, allowed: false, in_grace_period: false, reason })
+  const deny = (code: CanRespondReason, reason: string): CanRespond => ({
+    ...base,
+    allowed: false,
+    in_grace_period: false,
+    reason,
+    reason_code: code,
+  })
 
+  if (!snapshot.customerActive) return deny('customer_suspended', CUSTOMER_SUSPENDED)
   const unpaidInGrace = subscription?.status === 'past_due' && graceRunning
   if (!subscription || (subscription.status !== 'active' && subscription.status !== 'trialing' && !unpaidInGrace)) {
-    return deny(
-      subscription
-        ? `The subscription is ${subscription.status.replaceAll('_', ' ')}; an active subscription is required.`
-        : 'No active subscription.',
-    )
+    return subscription
+      ? deny(
+          'subscription_inactive',
+          `The subscription is ${subscription.status.replaceAll('_', ' ')}; an active subscription is required.`,
+        )
+      : deny('no_subscription', 'No active subscription.')
   }
   if (subscription.status === 'trialing' && subscription.trialEndsAt && subscription.trialEndsAt <= now) {
-    return deny(`The trial ended at ${iso(subscription.trialEndsAt)}; choose a plan to continue.`)
+    return deny('trial_ended', `The trial ended at ${iso(subscription.trialEndsAt)}; choose a plan to continue.`)
   }
   if (overLimit.length === 0) {
     return unpaidInGrace
@@ -86,8 +105,9 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
           allowed: true,
           in_grace_period: true,
           reason: 'The last payment failed; responding during the grace period.',
+          reason_code: 'payment_failed_grace',
         }
-      : { ...base, allowed: true, in_grace_period: false, reason: null }
+      : { ...base, allowed: true, in_grace_period: false, reason: null, reason_code: null }
   }
 
   const limitNames = overLimit.map((m) => `${METRIC_LABEL[m]} limit (${limits[m]})`).join(' and ')
@@ -97,6 +117,7 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
       allowed: true,
       in_grace_period: graceRunning,
       reason: `The plan's ${limitNames} is reached; usage is charged to the extra balance.`,
+      reason_code: 'over_limit_balance',
     }
   }
   if (graceRunning) {
@@ -105,9 +126,13 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
       allowed: true,
       in_grace_period: true,
       reason: `The plan's ${limitNames} is reached; responding during the grace period.`,
+      reason_code: 'over_limit_grace',
     }
   }
-  return deny(`The plan's ${limitNames} is reached for this billing period and no grace period is running.`)
+  return deny(
+    'over_limit',
+    `The plan's ${limitNames} is reached for this billing period and no grace period is running.`,
+  )
 }
 
 export type AgentCanRespond = CanRespond & { agent_id: string; customer_id: string; agent_is_active: boolean }
@@ -115,8 +140,9 @@ export type AgentCanRespond = CanRespond & { agent_id: string; customer_id: stri
 /** One row per existing agent: its id, customer, active flag and billing snapshot. */
 export function canRespondSql(agentId: string) {
   return sql`
-    SELECT a.id AS agent_id, a.customer_id, a.is_active AS agent_is_active, ${billingSnapshotColumns}
-    FROM agent_instances a ${billingSnapshotJoins}
+    SELECT a.id AS agent_id, a.customer_id, a.is_active AS agent_is_active, bs.*
+    FROM agent_instances a
+    CROSS JOIN LATERAL (${billingSnapshotQuery(sql`a.customer_id`)}) bs
     WHERE a.id = ${agentId}`
 }
 

@@ -9,6 +9,8 @@ export const billingSettingsSchema = z.object({
   grace_period_hours: z.number().nonnegative().catch(24),
   overage_cents_per_message: z.number().nonnegative().catch(1),
   overage_cents_per_1k_tokens: z.number().nonnegative().catch(1),
+  /** How late a usage report may arrive and still be counted (in the period its timestamp belongs to). */
+  late_usage_window_days: z.number().positive().catch(35),
 })
 export type BillingSettings = z.infer<typeof billingSettingsSchema>
 

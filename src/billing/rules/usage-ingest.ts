@@ -29,22 +29,19 @@ const customerChange = z.object({
   added_tokens: z.coerce.number(),
   balance_cents: z.coerce.number(),
   grace_running: z.boolean(),
+  is_current: z.boolean(),
 })
 const outcome = z.object({ index: z.number(), reason: z.string() })
 const batchRow = z.object({
   rejected: z.array(outcome).nullable(),
-  customers: z.array(customerChange).nullable(),
+  changes: z.array(customerChange).nullable(),
 })
 
+const DAY_MS = 86_400_000
+
 /**
- * LOCK ORDER. Every transaction that changes a customer's billing rows locks the customer row first
- * (`customers ... FOR UPDATE`), then touches that customer's usage records, extra-usage balance,
- * subscription and agents; several customers are locked in id order. Usage ingest (here), every
- * Stripe event effect (`resolveCustomer` / `lockSubscriptionCustomer` in billing/stripe) and the
- * grace-expiry job follow it, so work on one customer queues instead of deadlocking (40P01);
- * test/races/ runs them against each other on a real PostgreSQL.
- *
- * Locks the customers the batch touches, so their usage totals and balances are read and updated in turn.
+ * Locks the customers the batch touches (in id order), so their usage totals and balances are read and
+ * updated in turn. Lock order for every billing write: src/billing/rules/customer-lock.ts.
  */
 function lockCustomers(agentIds: string[]) {
   return sql`
@@ -56,11 +53,19 @@ function lockCustomers(agentIds: string[]) {
 }
 
 /**
- * Set-based ingest: resolves every report's agent and billing period, inserts the reports (a request_id
- * counts once, ever), adds the accepted metrics to each agent's usage record for the period, and answers
- * which reports were rejected plus each customer's usage before and after.
+ * Set-based ingest. Each report is counted in the billing period its timestamp belongs to:
+ * - a period in `billing_periods` that contains it (the latest-starting one: a paid period that began
+ *   during a trial takes over from it), so a report buffered across a renewal counts in the closed
+ *   period, against that period's plan, and not against the current one;
+ * - a timestamp at or after the stored period's end (the renewal is not known yet) counts in the period
+ *   that starts where the stored one ends, which becomes the current period when the renewal arrives;
+ * - older than the late-report window, before the customer's first period, or between two subscriptions:
+ *   refused with that reason.
+ * Usage records are keyed by (agent, period start); a period's usage is the records that start inside it,
+ * before the next period starts. Inserts the reports (a request_id counts once, ever), adds them up per
+ * agent and period, and answers which reports were rejected plus each touched period's usage before and after.
  */
-function ingestStatement(reports: ValidReport[], now: Date) {
+function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date) {
   const input = JSON.stringify(
     reports.map((r) => ({
       i: r.index,
@@ -79,15 +84,33 @@ function ingestStatement(reports: ValidReport[], now: Date) {
         messages bigint, input_tokens bigint, output_tokens bigint)
     ), resolved AS (
       SELECT i.*, a.customer_id, s.current_period_start, s.current_period_end,
+        bucket.period_start, bucket.period_end, bucket.plan_id,
         CASE
           WHEN a.id IS NULL THEN 'unknown_agent'
           WHEN s.id IS NULL THEN 'no_subscription'
-          WHEN i.reported_at < s.current_period_start OR i.reported_at >= s.current_period_end
-            THEN 'outside_current_period'
+          WHEN i.reported_at < ${oldestAccepted.toISOString()}::timestamptz THEN 'too_old'
+          WHEN first.period_start IS NULL OR i.reported_at < first.period_start THEN 'before_subscription'
+          WHEN bucket.period_start IS NULL THEN 'no_billing_period'
         END AS reason
       FROM input i
       LEFT JOIN agent_instances a ON a.id = i.agent_instance_id
       LEFT JOIN subscriptions s ON s.customer_id = a.customer_id
+      LEFT JOIN LATERAL (
+        SELECT min(bp.period_start) AS period_start FROM billing_periods bp WHERE bp.customer_id = a.customer_id
+      ) first ON true
+      LEFT JOIN LATERAL (
+        SELECT bp.period_start, bp.period_end, bp.plan_id
+        FROM billing_periods bp
+        WHERE bp.customer_id = a.customer_id AND bp.period_start <= i.reported_at AND i.reported_at < bp.period_end
+        ORDER BY bp.period_start DESC
+        LIMIT 1
+      ) known ON true
+      LEFT JOIN LATERAL (
+        SELECT known.period_start, known.period_end, known.plan_id WHERE known.period_start IS NOT NULL
+        UNION ALL
+        SELECT s.current_period_end, s.current_period_end + (s.current_period_end - s.current_period_start), s.plan_id
+        WHERE known.period_start IS NULL AND i.reported_at >= s.current_period_end
+      ) bucket ON true
     ), inserted AS (
       INSERT INTO usage_reports (request_id, customer_id, agent_instance_id, reported_at, messages, input_tokens, output_tokens)
       SELECT request_id, customer_id, agent_instance_id, reported_at, messages, input_tokens, output_tokens
@@ -101,10 +124,10 @@ function ingestStatement(reports: ValidReport[], now: Date) {
       SELECT r.* FROM resolved r JOIN inserted USING (request_id)
     ), recorded AS (
       INSERT INTO usage_records (customer_id, agent_instance_id, period_start, period_end, messages, input_tokens, output_tokens)
-      SELECT customer_id, agent_instance_id, current_period_start, current_period_end,
+      SELECT customer_id, agent_instance_id, period_start, period_end,
              sum(messages), sum(input_tokens), sum(output_tokens)
       FROM counted
-      GROUP BY customer_id, agent_instance_id, current_period_start, current_period_end
+      GROUP BY customer_id, agent_instance_id, period_start, period_end
       ON CONFLICT (agent_instance_id, period_start) DO UPDATE SET
         messages = usage_records.messages + excluded.messages,
         input_tokens = usage_records.input_tokens + excluded.input_tokens,
@@ -112,8 +135,10 @@ function ingestStatement(reports: ValidReport[], now: Date) {
         period_end = excluded.period_end,
         updated_at = now()
     ), added AS (
-      SELECT customer_id, sum(messages) AS messages, sum(input_tokens + output_tokens) AS tokens
-      FROM counted GROUP BY customer_id
+      SELECT customer_id, period_start, period_end, plan_id,
+        bool_or(period_start >= current_period_start AND period_start < current_period_end) AS is_current,
+        sum(messages) AS messages, sum(input_tokens + output_tokens) AS tokens
+      FROM counted GROUP BY customer_id, period_start, period_end, plan_id
     )
     SELECT
       (SELECT jsonb_agg(jsonb_build_object('index', r.i, 'reason', coalesce(r.reason, 'duplicate_request_id')))
@@ -128,19 +153,24 @@ function ingestStatement(reports: ValidReport[], now: Date) {
           'added_messages', ad.messages,
           'added_tokens', ad.tokens,
           'balance_cents', coalesce(b.balance_cents, 0),
-          'grace_running', coalesce(c.grace_period_ends_at > ${now.toISOString()}::timestamptz, false)))
+          'grace_running', coalesce(c.grace_period_ends_at > ${now.toISOString()}::timestamptz, false),
+          'is_current', ad.is_current))
        FROM added ad
        JOIN customers c ON c.id = ad.customer_id
-       JOIN subscriptions s ON s.customer_id = ad.customer_id
-       JOIN plans p ON p.id = s.plan_id
+       JOIN plans p ON p.id = ad.plan_id
        LEFT JOIN extra_usage_balances b ON b.customer_id = ad.customer_id
+       CROSS JOIN LATERAL (
+         SELECT min(bp.period_start) AS period_start FROM billing_periods bp
+         WHERE bp.customer_id = ad.customer_id AND bp.period_start > ad.period_start
+       ) next
        CROSS JOIN LATERAL (
          SELECT coalesce(sum(r.messages), 0) AS messages, coalesce(sum(r.input_tokens + r.output_tokens), 0) AS tokens
          FROM usage_records r
          WHERE r.customer_id = ad.customer_id
-           AND r.period_start < s.current_period_end AND r.period_end > s.current_period_start
+           AND r.period_start >= ad.period_start
+           AND r.period_start < least(ad.period_end, coalesce(next.period_start, ad.period_end))
        ) u
-      ) AS customers`
+      ) AS changes`
 }
 
 function chargeBalances(charges: Array<{ customer_id: string; cents: number }>) {
@@ -168,25 +198,34 @@ export async function ingestUsageBatch(
         lockCustomers([...new Set(valid.map((r) => r.agentId))]),
       )
       const settings = parseBillingSettings(locked.rows[0]?.settings)
-      const { rows } = await tx.execute(ingestStatement(valid, now))
+      const oldestAccepted = new Date(now.getTime() - settings.late_usage_window_days * DAY_MS)
+      const { rows } = await tx.execute(ingestStatement(valid, now, oldestAccepted))
       const result = batchRow.parse(rows[0])
-      const changes = (result.customers ?? []).map((c) => ({
+      const changes = (result.changes ?? []).map((c) => ({
         customerId: c.customer_id,
         balanceCents: c.balance_cents,
         graceRunning: c.grace_running,
+        isCurrent: c.is_current,
         change: {
           limits: normalizeLimits(c.limits),
           before: { messages: c.before_messages, tokens: c.before_tokens },
           added: { messages: c.added_messages, tokens: c.added_tokens },
         },
       }))
-      const graceNeeded = changes.filter((c) => !c.graceRunning && crossesLimit(c.change)).map((c) => c.customerId)
-      if (graceNeeded.length > 0) await enterGracePeriods(tx, graceNeeded, settings.grace_period_hours, now)
-      const charges = changes
-        .map((c) => ({ customer_id: c.customerId, cents: overageCents(c.change, settings), balance: c.balanceCents }))
-        .filter((c) => c.cents > 0 && c.balance > 0)
-        .map(({ customer_id, cents }) => ({ customer_id, cents }))
-      if (charges.length > 0) await tx.execute(chargeBalances(charges))
+      // Only the current period's limits decide access; a late report for a closed period can still owe overage.
+      const graceNeeded = changes
+        .filter((c) => c.isCurrent && !c.graceRunning && crossesLimit(c.change))
+        .map((c) => c.customerId)
+      if (graceNeeded.length > 0)
+        await enterGracePeriods(tx, [...new Set(graceNeeded)], settings.grace_period_hours, now)
+      const charges = new Map<string, number>()
+      for (const c of changes) {
+        const cents = overageCents(c.change, settings)
+        if (cents > 0 && c.balanceCents > 0) charges.set(c.customerId, (charges.get(c.customerId) ?? 0) + cents)
+      }
+      if (charges.size > 0) {
+        await tx.execute(chargeBalances([...charges].map(([customer_id, cents]) => ({ customer_id, cents }))))
+      }
       return result.rejected ?? []
     })
     const byIndex = new Map(valid.map((r) => [r.index, r.requestId]))

@@ -33,7 +33,9 @@ export const REJECTION_REASONS = [
   'duplicate_request_id',
   'unknown_agent',
   'no_subscription',
-  'outside_current_period',
+  'before_subscription',
+  'no_billing_period',
+  'too_old',
   'timestamp_in_future',
 ] as const
 export type RejectionReason = (typeof REJECTION_REASONS)[number]
@@ -43,7 +45,10 @@ export const rejectionMessages: Record<RejectionReason, string> = {
   duplicate_request_id: 'This request_id has already been counted',
   unknown_agent: 'No agent with this agent_instance_id',
   no_subscription: "The agent's customer has no subscription, so there is no billing period to count it in",
-  outside_current_period: "The timestamp is outside the current billing period of the agent's customer",
+  before_subscription: "The timestamp is before the first billing period of the agent's customer",
+  no_billing_period:
+    "No billing period of the agent's customer contains the timestamp (it falls between two subscriptions)",
+  too_old: 'The timestamp is older than the late-report window (billing setting late_usage_window_days)',
   timestamp_in_future: 'The timestamp is in the future',
 }
 

@@ -3,16 +3,11 @@ import type Stripe from 'stripe'
 import type { Executor } from '../../db/client'
 import { customers, plans, type SubscriptionStatus } from '../../db/schema'
 import { AppError } from '../../errors'
-import { TOP_UP_KIND } from './events'
+import { TOP_UP_CURRENCY, topUpMetadata } from './top-up'
 
 type CustomerRow = typeof customers.$inferSelect
 
-/** Top-ups in whole dollars: enough to matter, not so much that a typo hurts. */
-export const TOP_UP_MIN_DOLLARS = 5
-export const TOP_UP_MAX_DOLLARS = 1000
-export const TOP_UP_CURRENCY = 'usd'
-
-/** Subscription states in which Stripe still bills: a plan change goes through the portal, not a second checkout. */
+/** Subscription states in which Stripe still bills: a plan change updates that subscription, never a second one. */
 const LIVE_IN_STRIPE: readonly SubscriptionStatus[] = ['active', 'trialing', 'past_due', 'unpaid', 'paused']
 
 export const billingPageUrl = (origin: string, query = '') => `${origin}/billing/${query}`
@@ -45,8 +40,10 @@ export async function purchasablePlan(db: Executor, slug: string) {
 }
 
 /**
- * Where "choose this plan" leads: a Checkout Session in subscription mode, or, when Stripe already
- * bills a subscription for this customer, the billing portal to change it (never a second subscription).
+ * "Choose this plan": a Checkout Session in subscription mode for a customer Stripe does not bill yet;
+ * for one it already bills, the subscription's price is changed in place, with proration (never a
+ * second subscription). Stripe's `customer.subscription.updated` webhook then stores the new plan.
+ * Returns where to send the browser.
  */
 export async function startPlanPurchase(
   db: Executor,
@@ -59,16 +56,8 @@ export async function startPlanPurchase(
   const stripeCustomerId = await ensureStripeCustomer(db, stripe, customer)
   const current = await db.query.subscriptions.findFirst({ where: (s, { eq }) => eq(s.customerId, customer.id) })
   if (current?.stripeSubscriptionId && LIVE_IN_STRIPE.includes(current.status)) {
-    const portal = await stripe.billingPortal.sessions.create({
-      customer: stripeCustomerId,
-      return_url: billingPageUrl(origin),
-      flow_data: {
-        type: 'subscription_update',
-        subscription_update: { subscription: current.stripeSubscriptionId },
-        after_completion: { type: 'redirect', redirect: { return_url: billingPageUrl(origin, '?changed=1') } },
-      },
-    })
-    return portal.url
+    await switchSubscriptionPrice(stripe, current.stripeSubscriptionId, plan, customer.id)
+    return billingPageUrl(origin, '?changed=1')
   }
   const session = await stripe.checkout.sessions.create({
     mode: 'subscription',
@@ -82,6 +71,24 @@ export async function startPlanPurchase(
   })
   if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL')
   return session.url
+}
+
+/** Moves the subscription's one item to the plan's price (prorated); nothing to do when it is already on it. */
+async function switchSubscriptionPrice(
+  stripe: Stripe,
+  subscriptionId: string,
+  plan: { slug: string; stripePriceId: string },
+  customerId: string,
+) {
+  const subscription = await stripe.subscriptions.retrieve(subscriptionId)
+  const item = subscription.items.data[0]
+  if (!item) throw new AppError('CONFLICT', 'The subscription in Stripe has no item to change; contact support.')
+  if (item.price.id === plan.stripePriceId) return
+  await stripe.subscriptions.update(subscriptionId, {
+    items: [{ id: item.id, price: plan.stripePriceId }],
+    proration_behavior: 'create_prorations',
+    metadata: { customer_id: customerId, plan: plan.slug },
+  })
 }
 
 /** A Checkout Session in payment mode; the webhook credits the extra usage balance once it is paid. */
@@ -107,7 +114,7 @@ export async function startTopUp(
         },
       },
     ],
-    metadata: { customer_id: customer.id, kind: TOP_UP_KIND },
+    metadata: topUpMetadata(customer.id, dollars * 100),
     success_url: billingPageUrl(origin, '?top_up=success'),
     cancel_url: billingPageUrl(origin, '?top_up=canceled'),
   })

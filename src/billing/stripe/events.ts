@@ -4,16 +4,13 @@ import { ZodError } from 'zod'
 import type { Database, Executor } from '../../db/client'
 import { stripeEvents } from '../../db/schema'
 import { AppError } from '../../errors'
+import { reactivateAgentsIfBillingAllows } from '../rules/agent-reactivation'
+import { lockCustomer } from '../rules/customer-lock'
 import { enterGracePeriod } from '../rules/grace-period'
-import {
-  invoiceSubscriptionId,
-  objectId,
-  parseCheckoutSession,
-  parseSubscription,
-  type SubscriptionSnapshot,
-} from './objects'
-import { creditExtraBalance, restoreGoodStanding } from './standing'
-import { applySubscriptionSnapshot, markCanceled, markPastDue, resolveCustomer } from './subscription-state'
+import { invoiceSubscriptionId, parseCheckoutSession, parseSubscription, type SubscriptionSnapshot } from './objects'
+import { creditExtraBalance, endGracePeriod } from './standing'
+import { applySubscriptionSnapshot, EventNotApplicableYet, markPastDue, resolveCustomer } from './subscription-state'
+import { paidTopUpCents, TOP_UP_KIND } from './top-up'
 
 export type EventOutcome = 'processed' | 'ignored' | 'duplicate'
 type Effect = (tx: Executor) => Promise<'processed' | 'ignored'>
@@ -23,8 +20,6 @@ export interface EventDeps {
   /** Built only when an event needs to read from Stripe. */
   stripe: () => Stripe
 }
-
-export const TOP_UP_KIND = 'top_up'
 
 /**
  * Applies a verified event exactly once. Anything read from Stripe is read first; then the event id
@@ -69,13 +64,12 @@ async function effectOf(deps: EventDeps, event: Stripe.Event, stateAt: Date): Pr
     case 'checkout.session.async_payment_succeeded':
       return checkoutEffect(deps, object, stateAt)
     case 'customer.subscription.created':
-    case 'customer.subscription.updated': {
-      const snapshot = parseSubscription(object)
-      return (tx) => applySubscriptionSnapshot(tx, snapshot, stateAt)
-    }
+    case 'customer.subscription.updated':
     case 'customer.subscription.deleted': {
-      const id = objectId(object)
-      return (tx) => markCanceled(tx, id, stateAt)
+      // A deleted subscription's object is its final state: stored like any other, so an older
+      // `created` or `updated` that arrives later cannot bring it back.
+      const snapshot = parseSubscription(object)
+      return (tx) => applySubscriptionAndReactivate(tx, snapshot, stateAt)
     }
     case 'invoice.paid':
       return invoicePaidEffect(deps, object, stateAt)
@@ -93,18 +87,33 @@ async function checkoutEffect(deps: EventDeps, object: unknown, stateAt: Date): 
   const session = parseCheckoutSession(object)
   if (session.mode === 'subscription' && session.subscription) {
     const snapshot = parseSubscription(await deps.stripe().subscriptions.retrieve(session.subscription))
-    return (tx) => applySubscriptionSnapshot(tx, snapshot, stateAt, session.customerId)
+    return (tx) => applySubscriptionAndReactivate(tx, snapshot, stateAt, session.customerId)
   }
   const isPaidTopUp =
     session.mode === 'payment' && session.metadata?.kind === TOP_UP_KIND && session.payment_status === 'paid'
-  if (!isPaidTopUp || !session.amount_total || session.amount_total <= 0) return undefined
-  const amount = session.amount_total
+  if (!isPaidTopUp) return undefined
+  const amount = paidTopUpCents(session)
+  if (amount === null) return undefined
   return async (tx) => {
     const customer = await resolveCustomer(tx, session.customerId, session.customer ?? undefined)
     if (!customer) return 'ignored'
+    await lockCustomer(tx, customer.id)
     await creditExtraBalance(tx, customer.id, amount)
+    await reactivateAgentsIfBillingAllows(tx, customer.id)
     return 'processed'
   }
+}
+
+async function applySubscriptionAndReactivate(
+  tx: Executor,
+  snapshot: SubscriptionSnapshot,
+  stateAt: Date,
+  customerHint?: string,
+): Promise<'processed' | 'ignored'> {
+  const customerId = await applySubscriptionSnapshot(tx, snapshot, stateAt, customerHint)
+  if (!customerId) return 'ignored'
+  await reactivateAgentsIfBillingAllows(tx, customerId)
+  return 'processed'
 }
 
 async function invoicePaidEffect(deps: EventDeps, object: unknown, stateAt: Date): Promise<Effect | undefined> {
@@ -113,20 +122,22 @@ async function invoicePaidEffect(deps: EventDeps, object: unknown, stateAt: Date
   // The invoice says little about the new period; the subscription as it is now says it all.
   const current: SubscriptionSnapshot = parseSubscription(await deps.stripe().subscriptions.retrieve(subscriptionId))
   return async (tx) => {
-    const outcome = await applySubscriptionSnapshot(tx, current, stateAt)
-    if (outcome === 'ignored') return outcome
-    if (current.status === 'active' || current.status === 'trialing') {
-      const row = await tx.query.subscriptions.findFirst({
-        where: (s, { eq }) => eq(s.stripeSubscriptionId, subscriptionId),
-        columns: { customerId: true },
-      })
-      if (row) await restoreGoodStanding(tx, row.customerId)
-    }
+    const customerId = await applySubscriptionSnapshot(tx, current, stateAt)
+    if (!customerId) return 'ignored'
+    if (current.status === 'active' || current.status === 'trialing') await endGracePeriod(tx, customerId)
+    await reactivateAgentsIfBillingAllows(tx, customerId)
     return 'processed'
   }
 }
 
 async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date): Promise<'processed' | 'ignored'> {
+  const stored = await tx.query.subscriptions.findFirst({
+    where: (s, { eq }) => eq(s.stripeSubscriptionId, subscriptionId),
+    columns: { customerId: true },
+  })
+  // Before the subscription's own event: applying nothing and recording nothing lets Stripe retry.
+  if (!stored) throw new EventNotApplicableYet(`Subscription ${subscriptionId}`)
+  await lockCustomer(tx, stored.customerId)
   const row = await markPastDue(tx, subscriptionId, stateAt)
   if (!row) return 'ignored'
   if (row.status !== 'past_due' && row.status !== 'unpaid') return 'processed'

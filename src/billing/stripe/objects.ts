@@ -81,6 +81,7 @@ const checkoutSessionSchema = z.object({
   metadata,
   payment_status: z.string().nullish(),
   amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
 })
 
 export type CheckoutSessionSnapshot = ReturnType<typeof parseCheckoutSession>

@@ -1,14 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { agentInstances, customers, extraUsageBalances } from '../../db/schema'
+import { customers, extraUsageBalances } from '../../db/schema'
 
-/** After a payment: grace over, and the agents billing switched off are on again (not those the customer switched off). */
-export async function restoreGoodStanding(db: Executor, customerId: string) {
+/** A payment went through: the grace period (of a failed payment or of a reached limit) is over. */
+export async function endGracePeriod(db: Executor, customerId: string) {
   await db.update(customers).set({ gracePeriodEndsAt: null }).where(eq(customers.id, customerId))
-  await db
-    .update(agentInstances)
-    .set({ isActive: true, disabledReason: null })
-    .where(and(eq(agentInstances.customerId, customerId), eq(agentInstances.disabledReason, 'grace_expired')))
 }
 
 /** Adds a paid top-up to the customer's prepaid extra-usage balance. */

@@ -1,6 +1,7 @@
 import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { customers, plans, type SubscriptionStatus, subscriptions } from '../../db/schema'
+import { AppError } from '../../errors'
 import type { SubscriptionSnapshot } from './objects'
 
 /** Statuses of a subscription that no longer bills; another subscription may take its place. */
@@ -16,9 +17,16 @@ export class UnknownPriceError extends Error {
   }
 }
 
+/** An event that cannot be applied yet (what it changes is not stored yet): answer 503 so Stripe retries it. */
+export class EventNotApplicableYet extends AppError {
+  constructor(what: string) {
+    super('SERVICE_UNAVAILABLE', `${what} is not known here yet; Stripe will retry this event.`)
+  }
+}
+
 /**
  * Our customer for a Stripe object: by the id we put in metadata, else by the Stripe customer id.
- * Locks the customer row first (see LOCK ORDER in src/billing/rules/usage-ingest.ts): call it in the
+ * Locks the customer row first (lock order: src/billing/rules/customer-lock.ts): call it in the
  * event's transaction before touching the customer's subscription, balance or agents.
  */
 export async function resolveCustomer(db: Executor, hint: string | undefined, stripeCustomerId: string | undefined) {
@@ -45,15 +53,16 @@ async function lockSubscriptionCustomer(db: Executor, stripeSubscriptionId: stri
 /**
  * Upserts the customer's one subscription row from a Stripe subscription as it was at `stateAt`.
  * An older state than the stored one, or an ended subscription that is not the stored one, changes nothing.
+ * Returns the customer's id, or null when the subscription belongs to no customer of ours.
  */
 export async function applySubscriptionSnapshot(
   db: Executor,
   snapshot: SubscriptionSnapshot,
   stateAt: Date,
   customerHint?: string,
-): Promise<'processed' | 'ignored'> {
+): Promise<string | null> {
   const customer = await resolveCustomer(db, snapshot.customerId ?? customerHint, snapshot.stripeCustomerId)
-  if (!customer) return 'ignored'
+  if (!customer) return null
   const plan = snapshot.priceId
     ? await db.query.plans.findFirst({ where: eq(plans.stripePriceId, snapshot.priceId) })
     : undefined
@@ -89,18 +98,7 @@ export async function applySubscriptionSnapshot(
       set: update,
       setWhere: and(notOlderThanStored(stateAt), sameOrReplaceable),
     })
-  return 'processed'
-}
-
-/** `customer.subscription.deleted`: the subscription ends, unless a newer state is already stored. */
-export async function markCanceled(db: Executor, stripeSubscriptionId: string, stateAt: Date) {
-  await lockSubscriptionCustomer(db, stripeSubscriptionId)
-  const rows = await db
-    .update(subscriptions)
-    .set({ status: 'canceled', cancelAtPeriodEnd: false, stripeStateAt: stateAt })
-    .where(and(eq(subscriptions.stripeSubscriptionId, stripeSubscriptionId), notOlderThanStored(stateAt)))
-    .returning({ id: subscriptions.id })
-  return rows.length > 0 ? 'processed' : 'ignored'
+  return customer.id
 }
 
 /** `invoice.payment_failed`: past due, unless a newer state (say, a later payment) is already stored. */

@@ -82,6 +82,34 @@ export const subscriptions = pgTable(
   ],
 )
 
+/**
+ * Every billing period a customer has had (trial and paid), so a usage report that arrives late is
+ * counted in the period its timestamp belongs to, against that period's plan. Written by a trigger on
+ * `subscriptions` (migration 0007), so no code path that changes a subscription's period can forget it.
+ */
+export const billingPeriods = pgTable(
+  'billing_periods',
+  {
+    id: id(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    planId: uuid('plan_id')
+      .notNull()
+      .references(() => plans.id, { onDelete: 'restrict' }),
+    periodStart: timestamptz('period_start').notNull(),
+    periodEnd: timestamptz('period_end').notNull(),
+    /** The subscription's status when the period was last written (`trialing` marks a trial period). */
+    status: text('status', { enum: SUBSCRIPTION_STATUSES }).notNull(),
+    ...timestamps(),
+  },
+  (t) => [
+    unique('billing_periods_customer_start_unique').on(t.customerId, t.periodStart),
+    check('billing_periods_status_check', oneOf('status', SUBSCRIPTION_STATUSES)),
+    check('billing_periods_range_check', sql`${t.periodEnd} >= ${t.periodStart}`),
+  ],
+)
+
 export const usageRecords = pgTable(
   'usage_records',
   {

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/checkout'
+import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top-up'
 import type { PlanLimits } from '../../db/schema'
 import { PlanBanners } from '../components/banners'
 import { formatNumber, UsageMeters } from '../components/usage-meters'

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { AgentInstance } from '../../agents/manage'
 import type { FieldSpec } from '../../agents/onboarding/schema'
+import { isBillingDisabledReason } from '../../billing/rules/agent-reactivation'
 import { SchemaField } from '../components/field'
 import { KeyReveal } from '../components/key-reveal'
 import { CsrfField } from '../layout'
@@ -15,6 +16,8 @@ export interface AgentPageProps {
   errors: Record<string, string>
   csrfToken: string
   notice?: string
+  /** Why the last action was refused. */
+  problem?: string
   newApiKey?: string
 }
 
@@ -26,6 +29,7 @@ const reasons: Record<string, string> = {
 
 export const AgentPage: FC<AgentPageProps> = (p) => {
   const base = `/agents/${p.agent.id}`
+  const offByBilling = !p.agent.isActive && isBillingDisabledReason(p.agent.disabledReason)
   return (
     <div id="agent">
       <p class="muted small">
@@ -42,6 +46,13 @@ export const AgentPage: FC<AgentPageProps> = (p) => {
           <p>{p.notice}</p>
         </div>
       ) : null}
+      {p.problem ? (
+        <div class="notice bad" role="alert">
+          <p>
+            {p.problem} <a href="/billing">Go to billing</a>
+          </p>
+        </div>
+      ) : null}
       {p.newApiKey ? <KeyReveal apiKey={p.newApiKey} /> : null}
 
       <section class="card" id="agent-status">
@@ -55,13 +66,20 @@ export const AgentPage: FC<AgentPageProps> = (p) => {
           API key prefix: <code>{p.agent.apiKeyPrefix}</code>
         </p>
         <p>Knowledge base: {p.knowledgeBase ? p.knowledgeBase.name : <span class="muted">none</span>}</p>
+        {offByBilling ? (
+          <p>
+            It comes back on by itself as soon as billing allows it again. <a href="/billing">Go to billing</a>
+          </p>
+        ) : null}
         <div class="actions">
-          <form method="post" action={`${base}/${p.agent.isActive ? 'deactivate' : 'activate'}`} class="inline">
-            <CsrfField token={p.csrfToken} />
-            <button type="submit" class={p.agent.isActive ? 'secondary' : undefined}>
-              {p.agent.isActive ? 'Deactivate' : 'Activate'}
-            </button>
-          </form>
+          {offByBilling ? null : (
+            <form method="post" action={`${base}/${p.agent.isActive ? 'deactivate' : 'activate'}`} class="inline">
+              <CsrfField token={p.csrfToken} />
+              <button type="submit" class={p.agent.isActive ? 'secondary' : undefined}>
+                {p.agent.isActive ? 'Deactivate' : 'Activate'}
+              </button>
+            </form>
+          )}
           <form method="post" action={`${base}/rotate-key`} class="inline">
             <CsrfField token={p.csrfToken} />
             <button type="submit" class="danger">

@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono'
 import {
   type AgentInstance,
   activateAgent,
+  BillingKeepsAgentOff,
   customerAgent,
   deactivateAgent,
   embedDomainsOf,
@@ -30,9 +31,9 @@ const NOTICES: Record<string, string> = {
   deactivated: 'The agent is deactivated; it no longer answers messages.',
 }
 
-type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'newApiKey' | 'embedDomains'>>
+type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'problem' | 'newApiKey' | 'embedDomains'>>
 
-async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 200 | 422) {
+async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 200 | 409 | 422) {
   const { db } = c.var.services.database
   const [[type], [kb]] = await Promise.all([
     db.select().from(agentTypes).where(eq(agentTypes.id, agent.agentTypeId)),
@@ -59,6 +60,7 @@ async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Ext
       values={extra.values ?? values}
       errors={extra.errors ?? {}}
       notice={extra.notice}
+      problem={extra.problem}
       newApiKey={extra.newApiKey}
       csrfToken={csrfTokenOf(c)}
     />,
@@ -123,8 +125,15 @@ export const agentRoutes = new Hono<HonoEnv>()
     return c.redirect(agentUrl(agent.id, 'domains'), 303)
   })
   .post('/agents/:id/activate', requireCustomer(), async (c) => {
-    const agent = await activateAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))
-    return c.redirect(agentUrl(agent.id, 'activated'), 303)
+    const { db } = c.var.services.database
+    const customerId = signedIn(c).customer.id
+    try {
+      const agent = await activateAgent(db, customerId, c.req.param('id'))
+      return c.redirect(agentUrl(agent.id, 'activated'), 303)
+    } catch (error) {
+      if (!(error instanceof BillingKeepsAgentOff)) throw error
+      return renderAgent(c, await customerAgent(db, customerId, c.req.param('id')), { problem: error.message }, 409)
+    }
   })
   .post('/agents/:id/deactivate', requireCustomer(), async (c) => {
     const agent = await deactivateAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))

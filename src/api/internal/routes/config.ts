@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { agentConfigFromRow, agentConfigSql } from '../../../agents/config'
 import type { HonoEnv } from '../../../types'
-import { agentIdHeader, assertCallerMayAct, withCallerCheck } from '../auth'
+import { agentIdHeader, assertCallerMayAct, customerSuspended, withCallerCheck } from '../auth'
 import {
   agentHeader,
   agentIdParams,
@@ -57,6 +57,7 @@ export function registerConfig(api: OpenAPIHono<HonoEnv>) {
     const { rows } = await c.var.services.database.db.execute(withCallerCheck(callerId, agentConfigSql(agent_id)))
     const row = rows[0] ?? {}
     assertCallerMayAct(row, callerId)
+    if (row.customer_is_active !== true) throw customerSuspended()
     const config = await agentConfigFromRow(row)
     const etag = `"${config.config_version}"`
     c.header('ETag', etag)

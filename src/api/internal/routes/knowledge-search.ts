@@ -82,7 +82,8 @@ const searchRoute = createRoute({
   },
   responses: {
     200: {
-      description: 'Best matching chunks first; empty when the agent has no knowledge base',
+      description:
+        'Best matching chunks first; empty when the agent has no knowledge base or its type has knowledge_base.enabled false',
       content: {
         'application/json': {
           schema: z.object({ knowledge_base_id: z.uuid().nullable(), results: z.array(searchResult) }),
@@ -97,7 +98,8 @@ export function registerKnowledgeSearchRoutes(api: OpenAPIHono<HonoEnv>) {
   api.openapi(searchRoute, async (c) => {
     const { agent, services } = c.var
     const body = c.req.valid('json')
-    if (!agent.knowledgeBaseId) return c.json({ knowledge_base_id: null, results: [] }, 200)
+    if (!agent.knowledgeBaseId || !agent.knowledgeBaseEnabled)
+      return c.json({ knowledge_base_id: null, results: [] }, 200)
     const results = await searchKnowledgeBase({
       db: services.database.db,
       config: services.config,

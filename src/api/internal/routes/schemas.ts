@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { CAN_RESPOND_REASONS } from '../../../billing/rules/can-respond'
 import { errorEnvelopeSchema } from '../../../errors'
 import { UUID } from '../../../platform/uuid'
 
@@ -30,7 +31,7 @@ const errorResponse = (description: string) => ({
 export const errorResponses = {
   400: errorResponse('The request is not valid'),
   401: errorResponse('Missing or wrong service secret, or an unknown agent in X-Agent-Instance-ID'),
-  403: errorResponse('The agent is inactive, or not the agent in the path'),
+  403: errorResponse('The agent is inactive, not the agent in the path, or its customer is suspended'),
 } as const
 
 export const notFoundResponse = { 404: errorResponse('No such agent') } as const
@@ -43,7 +44,11 @@ export const canRespondSchema = z
   .object({
     allowed: z.boolean(),
     in_grace_period: z.boolean(),
-    reason: z.string().nullable(),
+    reason: z.string().nullable().openapi({
+      description:
+        'Why not, or why only thanks to the extra balance or a grace period; `customer_suspended` for a customer an operator suspended',
+    }),
+    reason_code: z.enum(CAN_RESPOND_REASONS).nullable(),
     grace_period_ends_at: z.string().nullable(),
     usage_remaining: metricMap,
     usage: z.object({

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
 import { apiKeyPrefixOf, hashApiKey } from '../../../agents/api-keys'
-import { agentInstances, agentTypes } from '../../../db/schema'
+import { agentInstances, agentTypes, customers } from '../../../db/schema'
 import { AppError } from '../../../errors'
 import { timingSafeEqualStrings } from '../../../platform/crypto'
 import type { HonoEnv } from '../../../types'
@@ -22,7 +22,8 @@ export const validateKeySchema = z
 export const validateKeyRoute = createRoute({
   method: 'get',
   path: '/agent/validate-key',
-  summary: "Checks an agent's API key (X-API-Key); 200 {valid: false} for any unknown, malformed or wrong key",
+  summary:
+    "Checks an agent's API key (X-API-Key); 200 {valid: false} for any unknown, malformed or wrong key, and for a suspended customer's keys",
   security: serviceSecurity,
   request: {
     headers: z.object({
@@ -68,13 +69,16 @@ export function registerValidateKey(api: OpenAPIHono<HonoEnv>) {
         knowledgeBaseId: agentInstances.knowledgeBaseId,
         apiKeyHash: agentInstances.apiKeyHash,
         agentType: agentTypes.slug,
+        customerActive: customers.isActive,
       })
       .from(agentInstances)
       .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
+      .innerJoin(customers, eq(customers.id, agentInstances.customerId))
       .where(eq(agentInstances.apiKeyPrefix, prefix))
       .limit(1)
     const hashMatches = await timingSafeEqualStrings(await hashApiKey(key), agent?.apiKeyHash ?? NO_SUCH_HASH)
-    if (!agent || !hashMatches) return c.json(INVALID, 200)
+    // A suspended customer's keys open nothing, like a wrong key.
+    if (!agent || !hashMatches || !agent.customerActive) return c.json(INVALID, 200)
     const scopedTo = c.req.header('X-Agent-Instance-ID')
     if (scopedTo !== undefined && scopedTo.toLowerCase() !== agent.id) return c.json(INVALID, 200)
     return c.json(
