@@ -19,6 +19,7 @@ import {
   stripeEvent,
   stripeRequests,
   stripeSubscription,
+  topUpSession,
 } from './stripe-support'
 
 const DAY = 86_400
@@ -34,8 +35,8 @@ async function signedInCustomer(o: Parameters<ReturnType<typeof factories>['cust
 }
 
 describe('spec 8.2: end-to-end billing cycle', () => {
-  it('accumulates usage up to the limit, then denies or allows only in grace', async () => {
-    const { f, customer } = await signedInCustomer()
+  it('accumulates usage up to the limit, then allows only in grace, then denies', async () => {
+    const { db, f, customer } = await signedInCustomer()
     const plan = await f.plan({ limits: { messages: 100, tokens: 10000 } })
     await f.subscription({ customerId: customer.id, planId: plan.id })
     const agent = await f.agentInstance({ customerId: customer.id })
@@ -46,25 +47,63 @@ describe('spec 8.2: end-to-end billing cycle', () => {
       )
       expect((await postBatch(reports)).status).toBe(200)
     }
+    // Reaching the limit starts a grace period (no balance): still allowed, and says why.
     const { body } = await canRespond(agent.id)
-    if (body.allowed) expect(body.in_grace_period).toBe(true)
-    else expect(String(body.reason).toLowerCase()).toContain('limit')
+    expect(body).toMatchObject({
+      allowed: true,
+      in_grace_period: true,
+      reason_code: 'over_limit_grace',
+      over_limit: ['messages', 'tokens'],
+      usage_remaining: { messages: 0, tokens: 0 },
+    })
+    // Once the grace period is over (moved into the past), it is denied.
+    await db
+      .update(s.customers)
+      .set({ gracePeriodEndsAt: new Date(Date.now() - 1000) })
+      .where(eq(s.customers.id, customer.id))
+    expect((await canRespond(agent.id)).body).toMatchObject({ allowed: false, reason_code: 'over_limit' })
   })
 
-  it('upgrades the plan through Stripe', async () => {
-    const { f, customer, web } = await signedInCustomer()
+  it('upgrades the plan through Stripe: the new price reaches Stripe, the webhook lifts the limit', async () => {
+    const { db, f, customer, web } = await signedInCustomer()
     const plan = await f.plan({ limits: { messages: 100, tokens: 10000 } })
-    await f.subscription({ customerId: customer.id, planId: plan.id })
+    const local = await f.subscription({ customerId: customer.id, planId: plan.id })
+    const live = stripeSubscription({
+      id: local.stripeSubscriptionId as string,
+      customer: customer.stripeCustomerId as string,
+      priceId: plan.stripePriceId as string,
+    })
+    await seedStripeSubscription(live)
     const pro = await f.plan({ name: `Pro${uniq()}`, limits: { messages: 1000 } })
+    const agent = await f.agentInstance({ customerId: customer.id })
+    await postBatch([report(agent.id, { messages: 100 })])
+    await db.update(s.customers).set({ gracePeriodEndsAt: null }).where(eq(s.customers.id, customer.id))
+    expect((await canRespond(agent.id)).body.allowed).toBe(false)
 
     const res = await web.post('/billing/checkout/', { plan: pro.slug })
     expect(res.status).toBe(302)
-    const sessions = await stripeRequests(
-      (r) =>
-        (r.path === '/v1/checkout/sessions' || r.path === '/v1/billing_portal/sessions') &&
-        r.params.customer === customer.stripeCustomerId,
-    )
-    expect(sessions).toHaveLength(1)
+    const updates = await stripeRequests((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${live.id}`)
+    expect(updates.map((u) => u.params['items[0][price]'])).toEqual([pro.stripePriceId])
+    expect(
+      await stripeRequests(
+        (r) => r.path === '/v1/checkout/sessions' && r.params.customer === customer.stripeCustomerId,
+      ),
+    ).toEqual([])
+
+    const { items: _items, ...upgradedBase } = live
+    const upgraded = stripeSubscription({
+      id: upgradedBase.id,
+      customer: upgradedBase.customer,
+      priceId: pro.stripePriceId as string,
+      periodStart: Math.floor(local.currentPeriodStart.getTime() / 1000),
+      periodEnd: Math.floor(local.currentPeriodEnd.getTime() / 1000),
+    })
+    await deliver(stripeEvent('customer.subscription.updated', upgraded))
+    expect((await canRespond(agent.id)).body).toMatchObject({
+      allowed: true,
+      plan: pro.slug,
+      limits: { messages: 1000 },
+    })
   })
 })
 
@@ -182,14 +221,10 @@ describe('a subscription life, replayed', () => {
 
     // 6. A top-up through checkout lands on the balance, once, and shows on the billing page.
     expect((await web.post('/billing/top-up/', { amount: '25' })).status).toBe(302)
-    const topUp = stripeEvent('checkout.session.completed', {
-      id: `cs_${uniq()}`,
-      mode: 'payment',
-      customer: stripeCustomerId,
-      metadata: { customer_id: customer.id, kind: 'top_up' },
-      payment_status: 'paid',
-      amount_total: 2500,
-    })
+    const topUp = stripeEvent(
+      'checkout.session.completed',
+      topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2500 }),
+    )
     await deliver(topUp)
     await deliver(topUp)
     expect((await web.page('/billing/')).html).toContain('$25.00')

@@ -4,7 +4,7 @@ import * as s from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import { WebClient } from '../web/client'
-import { failStripePath, stripeRequests } from './stripe-support'
+import { failStripePath, seedStripeSubscription, stripeRequests, stripeSubscription } from './stripe-support'
 
 async function signedIn(customerOverrides: Parameters<ReturnType<typeof factories>['customer']>[0] = {}) {
   const { db } = testDb()
@@ -87,22 +87,43 @@ describe('POST /billing/checkout/', () => {
     expect(res.status).toBe(403)
   })
 
-  it('sends a customer whom Stripe already bills to the portal to change plan (never a second subscription)', async () => {
+  it('switches a customer whom Stripe already bills to the chosen price, prorated (never a second subscription)', async () => {
     const { customer, client, f } = await signedIn()
-    const current = await f.subscription({ customerId: customer.id, status: 'active' })
+    const starter = await f.plan()
+    const current = await f.subscription({ customerId: customer.id, planId: starter.id, status: 'active' })
+    const live = stripeSubscription({
+      id: current.stripeSubscriptionId as string,
+      customer: customer.stripeCustomerId as string,
+      priceId: starter.stripePriceId as string,
+    })
+    await seedStripeSubscription(live)
     const pro = await f.plan({ name: `Pro${uniq()}` })
 
     const res = await client.post('/billing/checkout/', { plan: pro.slug })
     expect(res.status).toBe(302)
-    expect(res.headers.get('Location')).toMatch(/^https:\/\/billing\.stripe\.com\//)
-    const portal = await stripeRequests(
-      (r) => r.path === '/v1/billing_portal/sessions' && r.params.customer === customer.stripeCustomerId,
-    )
-    expect(portal[0]?.params).toMatchObject({
-      'flow_data[type]': 'subscription_update',
-      'flow_data[subscription_update][subscription]': current.stripeSubscriptionId,
+    expect(res.headers.get('Location')).toBe('http://localhost/billing/?changed=1')
+    const updates = await stripeRequests((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${live.id}`)
+    expect(updates).toHaveLength(1)
+    expect(updates[0]?.params).toMatchObject({
+      'items[0][id]': live.items.data[0]?.id,
+      'items[0][price]': pro.stripePriceId,
+      proration_behavior: 'create_prorations',
     })
     expect(await requestsFor(customer.id, '/v1/checkout/sessions')).toHaveLength(0)
+    expect(
+      await stripeRequests(
+        (r) => r.path === '/v1/billing_portal/sessions' && r.params.customer === customer.stripeCustomerId,
+      ),
+    ).toHaveLength(0)
+
+    // Choosing the plan it is already on changes nothing in Stripe.
+    await seedStripeSubscription(
+      stripeSubscription({ id: live.id, customer: live.customer, priceId: pro.stripePriceId as string }),
+    )
+    await client.post('/billing/checkout/', { plan: pro.slug })
+    expect(await stripeRequests((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${live.id}`)).toHaveLength(
+      1,
+    )
   })
 
   it('shows a readable page, not a 500, when Stripe is unreachable', async () => {

@@ -79,6 +79,28 @@ export function stripeSubscription(o: {
   }
 }
 
+/** A Checkout Session of a top-up as Stripe sends it back: what our checkout created, then paid. */
+export function topUpSession(o: {
+  customerId: string
+  stripeCustomerId: string
+  cents: number
+  paymentStatus?: string
+  currency?: string
+  amountTotal?: number
+}) {
+  return {
+    id: `cs_test_${uniq()}`,
+    object: 'checkout.session',
+    mode: 'payment',
+    customer: o.stripeCustomerId,
+    client_reference_id: o.customerId,
+    metadata: { customer_id: o.customerId, kind: 'top_up', amount_cents: String(o.cents) },
+    payment_status: o.paymentStatus ?? 'paid',
+    currency: o.currency ?? 'usd',
+    amount_total: o.amountTotal ?? o.cents,
+  }
+}
+
 export function stripeEvent(type: string, object: Record<string, unknown>, o: { id?: string; created?: number } = {}) {
   return {
     id: o.id ?? `evt_test_${uniq()}${uniq()}`,

@@ -12,6 +12,7 @@ import {
   stripeEvent,
   stripeRequests,
   stripeSubscription,
+  topUpSession,
 } from './stripe-support'
 
 const DAY = 86_400
@@ -107,18 +108,15 @@ describe('checkout.session.completed', () => {
     const { db, f, customer, stripeCustomerId } = await setup()
     await f.extraUsageBalance({ customerId: customer.id, balanceCents: 250 })
     const res = await deliver(
-      stripeEvent('checkout.session.completed', {
-        id: `cs_test_${uniq()}`,
-        mode: 'payment',
-        customer: stripeCustomerId,
-        metadata: { customer_id: customer.id, kind: 'top_up' },
-        payment_status: 'paid',
-        amount_total: 2000,
-      }),
+      stripeEvent(
+        'checkout.session.completed',
+        topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2000 }),
+      ),
     )
     expect(res.status).toBe(200)
-    // duplicate check, begin, record the event, find the customer, credit, commit
-    expect(statementsOf(res)).toBe(6)
+    // duplicate check, begin, record the event, find the customer, lock it, credit,
+    // then the re-enable rule (lock, billing snapshot; no subscription, so nothing to switch on), commit
+    expect(statementsOf(res)).toBe(9)
     const balance = await db.query.extraUsageBalances.findFirst({
       where: eq(s.extraUsageBalances.customerId, customer.id),
     })
@@ -127,14 +125,7 @@ describe('checkout.session.completed', () => {
 
   it('credits nothing for a top-up whose payment is still pending, then credits on async success', async () => {
     const { db, customer, stripeCustomerId } = await setup()
-    const session = {
-      id: `cs_test_${uniq()}`,
-      mode: 'payment',
-      customer: stripeCustomerId,
-      metadata: { customer_id: customer.id, kind: 'top_up' },
-      payment_status: 'unpaid',
-      amount_total: 1500,
-    }
+    const session = topUpSession({ customerId: customer.id, stripeCustomerId, cents: 1500, paymentStatus: 'unpaid' })
     const pending = await deliver(stripeEvent('checkout.session.completed', session))
     expect(await pending.json()).toMatchObject({ outcome: 'ignored' })
     const balanceOf = () =>
@@ -259,7 +250,9 @@ describe('customer.subscription.*', () => {
       currentPeriodEnd: new Date((t + 365 * DAY) * 1000),
     })
 
-    const res = await deliver(stripeEvent('customer.subscription.deleted', { id: sub.id }, { created: t - 10 }))
+    const res = await deliver(
+      stripeEvent('customer.subscription.deleted', { ...upgraded, status: 'canceled' }, { created: t - 10 }),
+    )
     expect(res.status).toBe(200)
     expect((await subscriptionOf(db, customer.id))?.status).toBe('canceled')
   })
@@ -306,14 +299,10 @@ describe('other event types', () => {
 describe('idempotency', () => {
   it('applies an event delivered five times at once exactly once', async () => {
     const { db, customer, stripeCustomerId } = await setup()
-    const event = stripeEvent('checkout.session.completed', {
-      id: `cs_test_${uniq()}`,
-      mode: 'payment',
-      customer: stripeCustomerId,
-      metadata: { customer_id: customer.id, kind: 'top_up' },
-      payment_status: 'paid',
-      amount_total: 1000,
-    })
+    const event = stripeEvent(
+      'checkout.session.completed',
+      topUpSession({ customerId: customer.id, stripeCustomerId, cents: 1000 }),
+    )
     // Stripe retries any delivery that did not get a 2xx. (The embedded test database serves all
     // connections through one session and may fail one of several concurrent transactions; real
     // Postgres blocks the second insert of the event id until the first commits, then skips it.)

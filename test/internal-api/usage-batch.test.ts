@@ -101,7 +101,7 @@ describe('POST /api/internal/usage/batch', () => {
     expect((await recordOf(db, b.id))[0]).toMatchObject({ customerId: b.customerId, messages: 3 })
   })
 
-  it('rejects timestamps outside the current period (or in the future) and keeps the rest', async () => {
+  it('rejects reports older than the late window, before the first period or in the future, and keeps the rest', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db, {
       subscription: { currentPeriodStart: days(-10), currentPeriodEnd: days(20) },
@@ -116,8 +116,8 @@ describe('POST /api/internal/usage/batch', () => {
     const body = await bodyOf(await postBatch(reports))
     expect(body).toMatchObject({ accepted: 2, rejected: 3 })
     expect(body.errors.map((e) => [e.index, e.reason])).toEqual([
-      [0, 'outside_current_period'],
-      [1, 'outside_current_period'],
+      [0, 'too_old'],
+      [1, 'before_subscription'],
       [2, 'timestamp_in_future'],
     ])
   })

@@ -77,10 +77,36 @@ describe('agent page', () => {
       .update(agentInstances)
       .set({ isActive: false, disabledReason: 'grace_expired' })
       .where(eq(agentInstances.id, agent.id))
+    const page = await web.page(`/agents/${agent.id}`)
+    expect(page.html).toContain('comes back on by itself')
+    expect(page.html).not.toContain(`action="/agents/${agent.id}/activate"`)
+
     const res = await web.post(`/agents/${agent.id}/activate`)
-    expect(res.status).toBe(403)
-    expect(await res.text()).toContain('Renew your plan')
-    expect((await reload()).isActive).toBe(false)
+    expect(res.status).toBe(409)
+    const html = await res.text()
+    expect(html).toContain('Billing switched this agent off')
+    expect(html).toContain('href="/billing"')
+    expect(await reload()).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
+  })
+
+  it('cannot undo a billing switch-off by deactivating and activating again', async () => {
+    const { db, web, agent, reload } = await setup()
+    await db
+      .update(agentInstances)
+      .set({ isActive: false, disabledReason: 'grace_expired' })
+      .where(eq(agentInstances.id, agent.id))
+    expect((await web.post(`/agents/${agent.id}/deactivate`)).status).toBe(303)
+    expect(await reload()).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
+    expect((await web.post(`/agents/${agent.id}/activate`)).status).toBe(409)
+    expect(await reload()).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
+  })
+
+  it('switches an agent off by hand and on again', async () => {
+    const { web, agent, reload } = await setup()
+    expect((await web.post(`/agents/${agent.id}/deactivate`)).status).toBe(303)
+    expect(await reload()).toMatchObject({ isActive: false, disabledReason: 'manual' })
+    expect((await web.post(`/agents/${agent.id}/activate`)).status).toBe(303)
+    expect(await reload()).toMatchObject({ isActive: true, disabledReason: null })
   })
 
   it('rotates the API key: the new key is shown once and works, the old one stops at once', async () => {
