@@ -7,8 +7,9 @@ import { AppError } from '../../errors'
 import { reactivateAgentsIfBillingAllows } from '../rules/agent-reactivation'
 import { lockCustomer } from '../rules/customer-lock'
 import { enterGracePeriod } from '../rules/grace-period'
+import { addPrepaidCredit } from '../rules/prepaid-credit'
 import { invoiceSubscriptionId, parseCheckoutSession, parseSubscription, type SubscriptionSnapshot } from './objects'
-import { creditExtraBalance, endGracePeriod } from './standing'
+import { endGracePeriod } from './standing'
 import { applySubscriptionSnapshot, EventNotApplicableYet, markPastDue, resolveCustomer } from './subscription-state'
 import { paidTopUpCents, TOP_UP_KIND } from './top-up'
 
@@ -97,9 +98,7 @@ async function checkoutEffect(deps: EventDeps, object: unknown, stateAt: Date): 
   return async (tx) => {
     const customer = await resolveCustomer(tx, session.customerId, session.customer ?? undefined)
     if (!customer) return 'ignored'
-    await lockCustomer(tx, customer.id)
-    await creditExtraBalance(tx, customer.id, amount)
-    await reactivateAgentsIfBillingAllows(tx, customer.id)
+    await addPrepaidCredit(tx, customer.id, amount)
     return 'processed'
   }
 }
