@@ -140,6 +140,27 @@ describe('checkout.session.completed', () => {
   })
 })
 
+describe('top-up checks', () => {
+  it.each([
+    ['another currency', { currency: 'eur' }],
+    ['an amount other than the one requested', { amountTotal: 1 }],
+    ['an amount the product never offers', { cents: 99_999_900 }],
+  ])('credits nothing for %s', async (_, o) => {
+    const { db, customer, stripeCustomerId } = await setup()
+    const event = stripeEvent(
+      'checkout.session.completed',
+      topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2000, ...o }),
+    )
+    const res = await deliver(event)
+    expect(await res.json()).toMatchObject({ outcome: 'ignored' })
+    expect(await eventRow(db, event.id)).toMatchObject({ status: 'ignored' })
+    const balance = await db.query.extraUsageBalances.findFirst({
+      where: eq(s.extraUsageBalances.customerId, customer.id),
+    })
+    expect(balance).toBeUndefined()
+  })
+})
+
 describe('invoice.paid', () => {
   it('moves to the new period, activates, clears grace and re-enables only agents billing disabled', async () => {
     const { db, f, customer, plan, stripeCustomerId } = await setup()
@@ -333,6 +354,50 @@ describe('idempotency', () => {
 })
 
 describe('order independence', () => {
+  it('keeps a subscription canceled when its deletion arrives before its creation', async () => {
+    const { db, customer, plan, stripeCustomerId } = await setup()
+    const sub = stripeSubscription({
+      customer: stripeCustomerId,
+      priceId: plan.stripePriceId as string,
+      metadata: { customer_id: customer.id },
+    })
+    const t = nowSeconds()
+    const deleted = await deliver(
+      stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, { created: t }),
+    )
+    expect(await deleted.json()).toMatchObject({ outcome: 'processed' })
+    expect(await subscriptionOf(db, customer.id)).toMatchObject({ stripeSubscriptionId: sub.id, status: 'canceled' })
+    await deliver(stripeEvent('customer.subscription.created', sub, { created: t - 60 }))
+    await deliver(stripeEvent('customer.subscription.updated', sub, { created: t - 30 }))
+    expect((await subscriptionOf(db, customer.id))?.status).toBe('canceled')
+  })
+
+  it('answers 503 for a failed payment of a subscription not stored yet, records nothing, and applies the retry', async () => {
+    const { db, customer, plan, stripeCustomerId } = await setup()
+    const sub = stripeSubscription({
+      customer: stripeCustomerId,
+      priceId: plan.stripePriceId as string,
+      metadata: { customer_id: customer.id },
+    })
+    const t = nowSeconds()
+    const failed = stripeEvent(
+      'invoice.payment_failed',
+      { id: `in_test_${uniq()}`, customer: stripeCustomerId, subscription: sub.id },
+      { created: t },
+    )
+    const early = await deliver(failed)
+    expect(early.status).toBe(503)
+    expect(await eventRow(db, failed.id)).toBeUndefined()
+    expect(await subscriptionOf(db, customer.id)).toBeUndefined()
+
+    await deliver(stripeEvent('customer.subscription.created', sub, { created: t - 60 }))
+    const retried = await deliver(failed)
+    expect(await retried.json()).toMatchObject({ outcome: 'processed' })
+    expect((await subscriptionOf(db, customer.id))?.status).toBe('past_due')
+    const after = await db.query.customers.findFirst({ where: eq(s.customers.id, customer.id) })
+    expect(after?.gracePeriodEndsAt?.getTime() ?? 0).toBeGreaterThan(Date.now())
+  })
+
   it('keeps subscription.updated when checkout.session.completed arrives after it', async () => {
     const { db, f, customer, plan, stripeCustomerId } = await setup()
     const pro = await f.plan()
