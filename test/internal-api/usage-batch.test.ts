@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { customers, extraUsageBalances, usageRecords, usageReports } from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { call, internalHeaders, statementsOf } from '../support/http'
-import { billedAgent, canRespond, days, hours, type Json, postBatch, report } from './fixtures'
+import { billedAgent, days, hours, type Json, postBatch, report } from './fixtures'
 
 const bodyOf = async (res: Response) =>
   (await res.json()) as {
@@ -231,21 +231,6 @@ describe('POST /api/internal/usage/batch', () => {
 })
 
 describe('usage batch billing consequences', () => {
-  it('enters the grace period (length from billing settings) when a batch takes the customer over a limit', async () => {
-    const { db } = testDb()
-    const { agent, customer } = await billedAgent(db, { limits: { messages: 3 } })
-    await postBatch([report(agent.id), report(agent.id)])
-    const [before] = await db.select().from(customers).where(eq(customers.id, customer.id))
-    expect(before?.gracePeriodEndsAt).toBeNull()
-    const started = Date.now()
-    await postBatch([report(agent.id), report(agent.id)])
-    const [after] = await db.select().from(customers).where(eq(customers.id, customer.id))
-    const expected = started + 24 * 3_600_000
-    expect(Math.abs((after?.gracePeriodEndsAt?.getTime() ?? 0) - expected)).toBeLessThan(60_000)
-    const { body } = await canRespond(agent.id)
-    expect(body).toMatchObject({ allowed: true, in_grace_period: true })
-  })
-
   it('keeps a running grace period as it is', async () => {
     const { db } = testDb()
     const endsAt = hours(3)
