@@ -42,6 +42,14 @@ export const usageBatchRoute = createRoute({
   method: 'post',
   path: '/usage/batch',
   summary: 'Usage reports from the runtime (up to 1,000); a request_id counts once, ever',
+  description: [
+    "Each report counts once, in the customer's billing period that contains its timestamp: a late report for",
+    'a closed period feeds that period (and its overage), not the current limits; a report after the stored',
+    "period's end (renewal not known yet) counts in the next period. Refused with a reason: `too_old` (older",
+    'than the billing setting late_usage_window_days, default 35), `before_subscription`, `no_billing_period`',
+    '(between two subscriptions), `timestamp_in_future` (over 5 minutes ahead), `unknown_agent`,',
+    '`no_subscription`, `duplicate_request_id`, `invalid_report`.',
+  ].join(' '),
   security: serviceSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: batchBody } } } },
   responses: {
