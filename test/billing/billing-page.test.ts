@@ -56,6 +56,33 @@ describe('GET /billing/', () => {
     expect(html).not.toMatch(/sk_test|whsec_/)
   })
 
+  it("counts only this period's usage: not the trial's, not a closed period's", async () => {
+    const { f, customer, client } = await signedIn()
+    const plan = await f.plan({ limits: { messages: 100 } })
+    await f.subscription({
+      customerId: customer.id,
+      planId: plan.id,
+      currentPeriodStart: new Date('2030-03-10T00:00:00Z'),
+      currentPeriodEnd: new Date('2030-04-10T00:00:00Z'),
+    })
+    const agent = await f.agentInstance({ customerId: customer.id })
+    const record = (periodStart: string, periodEnd: string, messages: number) =>
+      f.usageRecord({
+        customerId: customer.id,
+        agentInstanceId: agent.id,
+        periodStart: new Date(periodStart),
+        periodEnd: new Date(periodEnd),
+        messages,
+      })
+    await record('2030-03-01T00:00:00Z', '2030-03-15T00:00:00Z', 30) // the trial, overlapping the paid period
+    await record('2030-02-10T00:00:00Z', '2030-03-10T00:00:00Z', 50) // the period before
+    await record('2030-03-10T00:00:00Z', '2030-04-10T00:00:00Z', 7)
+    for (const path of ['/billing/', '/dashboard']) {
+      const { html } = await client.page(path)
+      expect(html).toMatch(/<strong>7<\/strong>\s*<span class="muted"> of 100<\/span>/)
+    }
+  })
+
   it('shows the trial banner with its end', async () => {
     const { f, customer, client } = await signedIn()
     const trialEndsAt = new Date(Date.now() + 5 * 86_400_000)
