@@ -4,6 +4,7 @@
 interface __BaseEnv_Env {
 	UPLOADS: R2Bucket;
 	DOCUMENT_QUEUE: Queue;
+	USAGE_QUEUE: Queue;
 	ASSETS: Fetcher;
 	APP_ENV: "production";
 	OPENAI_EMBEDDING_MODEL: "text-embedding-3-small";

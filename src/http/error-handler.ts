@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable'
 import { AppError, type ErrorCode, envelope, statusOf } from '../errors'
 import { createLogger } from '../platform/logger'
 import type { HonoEnv } from '../types'
@@ -41,6 +42,9 @@ export function respondWithError(c: Context<HonoEnv>, code: ErrorCode, message: 
   return c.html(errorPage(status, titles[code] ?? 'Something went wrong', message, requestId), status)
 }
 
+/** Seconds a client (the agent runtime, Stripe, a browser) is asked to wait when the database is down. */
+export const DATABASE_RETRY_AFTER_SECONDS = 30
+
 export function handleError(err: Error, c: Context<HonoEnv>) {
   if (err instanceof AppError) return respondWithError(c, err.code, err.message, err.details)
   if (err instanceof HTTPException && err.status < 500) {
@@ -48,6 +52,12 @@ export function handleError(err: Error, c: Context<HonoEnv>) {
     return respondWithError(c, code, err.message || code.toLowerCase().replaceAll('_', ' '))
   }
   const logger = c.get('services')?.logger ?? createLogger({ request_id: c.get('requestId') })
+  if (isDatabaseUnavailable(err)) {
+    // Nothing was applied (each change is one transaction); a webhook's 503 makes Stripe retry.
+    logger.warn('database unavailable', { error: err, path: c.req.path, method: c.req.method })
+    c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+    return respondWithError(c, 'SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE)
+  }
   logger.error('unhandled error', { error: err, path: c.req.path, method: c.req.method })
   return respondWithError(c, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again.')
 }

@@ -30,11 +30,14 @@ export function describeOnPostgres(name: string, body: () => void) {
 /** Requests started in the same tick: at least this many run at once in every race case. */
 export const CONCURRENCY = 32
 
-/** The Worker's entry points with bindings whose database sessions carry `application_name = tag`. */
-export function taggedWorker(tag: string) {
+/**
+ * The Worker's entry points with bindings whose database sessions carry `application_name = tag`
+ * (and any other bindings given, e.g. another relay).
+ */
+export function taggedWorker(tag: string, bindings: Partial<Bindings> = {}) {
   const url = new URL(env.DATABASE_URL ?? '')
   url.searchParams.set('application_name', tag)
-  const taggedEnv = { ...env, DATABASE_URL: url.toString() } as Bindings
+  const taggedEnv = { ...env, ...bindings, DATABASE_URL: url.toString() } as Bindings
   return {
     async fetch(path: string, init?: RequestInit): Promise<Response> {
       const ctx = createExecutionContext()

@@ -1,12 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { toJSONSchema } from 'zod'
 import { ingestUsageBatch } from '../../../billing/rules/usage-ingest'
+import { queueUsageReports } from '../../../billing/rules/usage-queue'
 import {
   MAX_BATCH_BODY_BYTES,
   MAX_REPORTS_PER_BATCH,
   REJECTION_REASONS,
   usageReportSchema,
 } from '../../../billing/rules/usage-report'
+import { isDatabaseUnavailable } from '../../../db/unavailable'
 import { AppError, errorEnvelopeSchema } from '../../../errors'
 import type { HonoEnv } from '../../../types'
 import { errorResponses, serviceSecurity } from './schemas'
@@ -23,20 +25,26 @@ const batchBody = z.object({
     .openapi({ type: 'array', items: usageReportJsonSchema as never, maxItems: MAX_REPORTS_PER_BATCH }),
 })
 
+const reportErrors = z.array(
+  z.object({
+    index: z.number().int(),
+    request_id: z.string().nullable(),
+    reason: z.enum(REJECTION_REASONS),
+    message: z.string(),
+  }),
+)
+
 export const usageBatchResultSchema = z
-  .object({
-    accepted: z.number().int(),
-    rejected: z.number().int(),
-    errors: z.array(
-      z.object({
-        index: z.number().int(),
-        request_id: z.string().nullable(),
-        reason: z.enum(REJECTION_REASONS),
-        message: z.string(),
-      }),
-    ),
-  })
+  .object({ accepted: z.number().int(), rejected: z.number().int(), errors: reportErrors })
   .openapi('UsageBatchResult')
+
+export const usageBatchQueuedSchema = z
+  .object({
+    queued: z.number().int().openapi({ description: 'Reports kept to be counted once the database is back' }),
+    rejected: z.number().int(),
+    errors: reportErrors,
+  })
+  .openapi('UsageBatchQueued')
 
 export const usageBatchRoute = createRoute({
   method: 'post',
@@ -57,6 +65,12 @@ export const usageBatchRoute = createRoute({
       description: 'How many reports were counted, and why the others were not',
       content: { 'application/json': { schema: usageBatchResultSchema } },
     },
+    202: {
+      description:
+        'The database is unreachable: the reports that passed the checks not needing it are queued and ' +
+        'will be counted when it is back (a request_id still counts once); do not resend them',
+      content: { 'application/json': { schema: usageBatchQueuedSchema } },
+    },
     400: errorResponses[400],
     401: errorResponses[401],
     413: {
@@ -72,6 +86,20 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
     if (reports.length > MAX_REPORTS_PER_BATCH) {
       throw new AppError('PAYLOAD_TOO_LARGE', `At most ${MAX_REPORTS_PER_BATCH} reports per batch; split it`)
     }
-    return c.json(await ingestUsageBatch(c.var.services.database.db, reports), 200)
+    const { database, logger } = c.var.services
+    let result: Awaited<ReturnType<typeof ingestUsageBatch>>
+    try {
+      result = await ingestUsageBatch(database.db, reports)
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error
+      // The runtime cannot easily keep reports: queue them rather than answer 503.
+      const queued = await queueUsageReports(c.env.USAGE_QUEUE, reports).catch((queueError: unknown) => {
+        logger.error('usage reports could not be queued either', { error: queueError })
+        throw new AppError('SERVICE_UNAVAILABLE', 'Usage cannot be recorded right now; send the batch again later')
+      })
+      logger.warn('database unavailable; usage reports queued', { queued: queued.queued, error })
+      return c.json(queued, 202)
+    }
+    return c.json(result, 200)
   })
 }

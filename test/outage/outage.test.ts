@@ -1,0 +1,229 @@
+// The database becomes unreachable, then comes back. The Worker here reaches the database through
+// a relay of its own (test services' `outageWsProxy`): an outage cuts every connection through it
+// at once, mid-query included, and refuses new ones until recovery, which the Worker sees exactly as
+// a stopped database (a refused or dropped connection). The rest of the suite keeps its own relay,
+// so test files running alongside are not hit. Runs on PGlite and on the real PostgreSQL.
+import { eq, inArray } from 'drizzle-orm'
+import { afterEach, describe, expect, inject, it, vi } from 'vitest'
+import '../support/provided'
+import { DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues'
+import { queueUsageReports } from '../../src/billing/rules/usage-queue'
+import * as s from '../../src/db/schema'
+import { addTextDocument } from '../../src/knowledge/documents'
+import { signature, stripeEvent } from '../billing/stripe-support'
+import { billedAgent, report } from '../internal-api/fixtures'
+import { bucket, message, recordingQueue } from '../knowledge/helpers'
+import { reportFigures, taggedWorker } from '../races/support'
+import { testDb } from '../support/db'
+import { factories, uniq } from '../support/factories'
+import { BASE, internalHeaders } from '../support/http'
+import { WebClient } from '../web/client'
+
+const control = inject('databaseControlUrl')
+const runtime = taggedWorker('outage', { LOCAL_WS_PROXY: inject('outageWsProxy') })
+
+async function databaseDown() {
+  await fetch(`${control}/outage`, { method: 'POST' })
+}
+async function databaseUp() {
+  await fetch(`${control}/recovery`, { method: 'POST' })
+}
+
+afterEach(databaseUp)
+
+function postBatch(reports: unknown[]) {
+  return runtime.fetch('/api/internal/usage/batch', {
+    method: 'POST',
+    headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ reports }),
+  })
+}
+
+async function deliverSigned(event: ReturnType<typeof stripeEvent>) {
+  const body = JSON.stringify(event)
+  return runtime.fetch('/billing/webhook/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await signature(body) },
+    body,
+  })
+}
+
+function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
+  return stripeEvent('checkout.session.completed', {
+    id: `cs_test_${uniq()}`,
+    mode: 'payment',
+    customer: customer.stripeCustomerId,
+    metadata: { customer_id: customer.id, kind: 'top_up' },
+    payment_status: 'paid',
+    amount_total: cents,
+  })
+}
+
+describe('database outage', () => {
+  it('the internal API answers 503 in the envelope, promptly, and works again after recovery', async () => {
+    const { db } = testDb()
+    const { agent } = await billedAgent(db)
+    await databaseDown()
+    const started = Date.now()
+    const res = await runtime.fetch(`/api/internal/billing/can-respond/${agent.id}`, { headers: internalHeaders() })
+    const downMs = Date.now() - started
+    expect(res.status).toBe(503)
+    expect(res.headers.get('Retry-After')).toBe('30')
+    const body = (await res.json()) as { error: { code: string; message: string; request_id: string } }
+    expect(body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', request_id: expect.any(String) })
+    expect(body.error.message).toMatch(/database is unreachable/)
+
+    await databaseUp()
+    const recovered = Date.now()
+    const again = await runtime.fetch(`/api/internal/billing/can-respond/${agent.id}`, { headers: internalHeaders() })
+    expect(again.status).toBe(200)
+    reportFigures('outage: internal API', {
+      status_down: res.status,
+      answer_ms: downMs,
+      first_ok_after_recovery_ms: Date.now() - recovered,
+    })
+  })
+
+  it('usage/batch queues the valid reports (202) and they are counted once when the database is back', async () => {
+    const { db } = testDb()
+    const { agent } = await billedAgent(db)
+    const reports = Array.from({ length: 150 }, (_, i) => report(agent.id, { messages: 1, input_tokens: i }))
+    const invalid = { ...report(agent.id), metrics: { messages: -1 } }
+
+    await databaseDown()
+    const first = await postBatch([...reports, invalid])
+    // The runtime did not see the first answer and sends the batch again: queued again.
+    const resent = await postBatch(reports)
+    expect(first.status).toBe(202)
+    expect(await first.json()).toMatchObject({
+      queued: 150,
+      rejected: 1,
+      errors: [{ index: 150, reason: 'invalid_report' }],
+    })
+    expect(resent.status).toBe(202)
+    expect(await resent.json()).toMatchObject({ queued: 150, rejected: 0 })
+
+    // The consumer, while the database is still down: the messages are retried, not acknowledged.
+    const recording = recordingQueue()
+    await queueUsageReports(recording.queue, reports)
+    const messages = recording.sent.map((body, i) => ({
+      id: `usage-${uniq()}-${i}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body,
+    }))
+    const whileDown = await runtime.queue(USAGE_QUEUE, messages)
+    expect(whileDown.explicitAcks).toEqual([])
+    expect(whileDown.retryMessages.map((m) => m.msgId).sort()).toEqual(messages.map((m) => m.id).sort())
+
+    await databaseUp()
+    const recovered = Date.now()
+    // The batches the route queued reach the Worker's consumer through the local Queues simulation
+    // (whose bindings use the suite's own relay) and are counted once, though queued twice.
+    await vi.waitFor(
+      async () => {
+        const stored = await db.select().from(s.usageReports).where(eq(s.usageReports.agentInstanceId, agent.id))
+        expect(stored).toHaveLength(150)
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    const countedAfterMs = Date.now() - recovered
+    // A redelivery after recovery is acknowledged and counts nothing twice.
+    const afterRecovery = await runtime.queue(
+      USAGE_QUEUE,
+      messages.map((m) => ({ ...m, attempts: 2 })),
+    )
+    expect(afterRecovery.retryMessages).toEqual([])
+    expect(afterRecovery.explicitAcks).toHaveLength(messages.length)
+    const [record] = await db.select().from(s.usageRecords).where(eq(s.usageRecords.agentInstanceId, agent.id))
+    expect(record).toMatchObject({ messages: 150, inputTokens: reports.reduce((n, _r, i) => n + i, 0) })
+
+    // Duplicates are still refused, now that the database answers.
+    const again = await postBatch(reports.slice(0, 3))
+    expect(again.status).toBe(200)
+    expect(await again.json()).toMatchObject({ accepted: 0, rejected: 3 })
+    reportFigures('outage: usage queue', { queued: 300, counted: 150, counted_after_recovery_ms: countedAfterMs })
+  })
+
+  it("webhooks answer 5xx while down and nothing is half-applied; Stripe's redelivery applies each event once", async () => {
+    const { db } = testDb()
+    const customer = await factories(db).customer()
+    const events = Array.from({ length: 20 }, (_, i) => topUp(customer, 100 + i))
+    // The database goes away while the deliveries are in flight.
+    const inFlight = Promise.all(events.map((e) => deliverSigned(e)))
+    await new Promise((r) => setTimeout(r, 100))
+    await databaseDown()
+    const first = await inFlight
+    const failed = first.filter((r) => r.status >= 500)
+    expect(first.every((r) => r.status === 200 || r.status === 503)).toBe(true)
+    const afterDown = await deliverSigned(events[0]!)
+    expect(afterDown.status).toBe(503)
+
+    await databaseUp()
+    // Whatever was recorded was applied in full: each recorded event credited its amount.
+    const recordedIds = (
+      await db
+        .select({ id: s.stripeEvents.id })
+        .from(s.stripeEvents)
+        .where(
+          inArray(
+            s.stripeEvents.id,
+            events.map((e) => e.id),
+          ),
+        )
+    ).map((r) => r.id)
+    const balanceOf = async () =>
+      (await db.query.extraUsageBalances.findFirst({ where: eq(s.extraUsageBalances.customerId, customer.id) }))
+        ?.balanceCents ?? 0
+    const amount = (id: string) => 100 + events.findIndex((e) => e.id === id)
+    expect(await balanceOf()).toBe(recordedIds.reduce((n, id) => n + amount(id), 0))
+
+    // Stripe retries every delivery that did not get a 2xx (here: all of them again, to be sure).
+    const redelivered = await Promise.all(events.map((e) => deliverSigned(e)))
+    expect(redelivered.map((r) => r.status)).toEqual(events.map(() => 200))
+    expect(await balanceOf()).toBe(events.reduce((n, _e, i) => n + 100 + i, 0))
+    reportFigures('outage: webhooks', {
+      deliveries: events.length,
+      answered_5xx: failed.length,
+      applied_before_outage: recordedIds.length,
+    })
+  })
+
+  it('a document message is retried, not acknowledged, while the database is down', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const kb = await f.knowledgeBase()
+    await f.subscription({ customerId: kb.customerId })
+    const doc = await addTextDocument(
+      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { customerId: kb.customerId, kbId: kb.id, title: 'Outage', text: 'Some text to index after the outage.' },
+    )
+    await databaseDown()
+    const down = await runtime.queue(DOCUMENT_QUEUE, [message(doc.id)])
+    expect(down.explicitAcks).toEqual([])
+    expect(down.retryMessages).toHaveLength(1)
+    await databaseUp()
+    const up = await runtime.queue(DOCUMENT_QUEUE, [message(doc.id, 2)])
+    expect(up.explicitAcks).toHaveLength(1)
+    const [row] = await db.select().from(s.knowledgeDocuments).where(eq(s.knowledgeDocuments.id, doc.id))
+    expect(row?.status).toBe('indexed')
+  })
+
+  it('the dashboard shows a readable error page', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const user = await f.customerUser()
+    const web = new WebClient()
+    await web.loginAs(db, user)
+    await databaseDown()
+    const res = await runtime.fetch('/dashboard', {
+      headers: { Cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '), Origin: BASE },
+    })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('Content-Type')).toMatch(/text\/html/)
+    const html = await res.text()
+    expect(html).toContain('Temporarily unavailable')
+    expect(html).toContain('The database is unreachable right now. Please try again in a moment.')
+    expect(html).not.toMatch(/postgres:\/\/|Failed query|stack/i)
+  })
+})
