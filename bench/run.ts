@@ -10,6 +10,7 @@ import { spawnTestServices } from '../scripts/spawn-services.ts'
 import { startWranglerDev } from '../scripts/wrangler-dev.ts'
 import { customBenchmarks, httpScenarios } from './scenarios.ts'
 import type { BenchContext, HttpRequestSpec } from './types.ts'
+import { benchWorkerVars } from './worker-vars.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8)
@@ -65,23 +66,7 @@ async function bundleSize(): Promise<string> {
 }
 
 const { services, stop } = await spawnTestServices()
-const worker = await startWranglerDev(
-  {
-    DATABASE_URL: services.databaseUrl,
-    LOCAL_WS_PROXY: services.wsProxy,
-    OPENAI_BASE_URL: services.embeddingsUrl,
-    OPENAI_API_KEY: 'local-embedder',
-    STRIPE_API_BASE: services.stripeApiBase,
-    HUB_SERVICE_SECRET: SERVICE_SECRET,
-    ENCRYPTION_KEY: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: 'whsec_bench',
-    APP_ENV: 'production',
-    LOG_LEVEL: 'error',
-    APP_ORIGIN: 'http://127.0.0.1',
-  },
-  'bench',
-)
+const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench')
 const sql = postgres(services.databaseUrl, { max: 4, onnotice: () => {} })
 const ctx: BenchContext = {
   baseUrl: worker.url,

@@ -4,6 +4,7 @@ import { integrationBenchmarks, integrationScenarios } from './scenarios/integra
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
 import { knowledgeIsolationBenchmarks } from './scenarios/knowledge-isolation.ts'
+import { usageIngestDatabaseBenchmarks } from './scenarios/usage-ingest-databases.ts'
 import { webScenarios } from './scenarios/web.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
 
@@ -19,4 +20,5 @@ export const customBenchmarks: CustomBenchmark[] = [
   ...knowledgeIsolationBenchmarks,
   ...billingBenchmarks,
   ...integrationBenchmarks,
+  ...usageIngestDatabaseBenchmarks,
 ]

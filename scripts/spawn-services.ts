@@ -2,14 +2,18 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { TestServices } from './test-services.ts'
 
-/** Starts `scripts/test-services.ts` in a child Node process and waits for its addresses. */
-export async function spawnTestServices(): Promise<{
+/**
+ * Starts `scripts/test-services.ts` in a child Node process and waits for its addresses. The
+ * database is TEST_DATABASE's (PGlite by default) unless `database` says which.
+ */
+export async function spawnTestServices(database?: 'pglite' | 'postgres'): Promise<{
   services: TestServices
   child: ChildProcess
   stop(): Promise<void>
 }> {
   const script = new URL('./test-services.ts', import.meta.url).pathname
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const env = database ? { ...process.env, TEST_DATABASE: database } : process.env
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], env })
   const lines = createInterface({ input: child.stdout! })
   const services = await new Promise<TestServices>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`test services exited early (code ${code})`)))
