@@ -17,6 +17,7 @@ import { deliver, nowSeconds, stripeEvent, stripeSubscription, topUpSession } fr
 
 const DAY = 86_400_000
 const days = (n: number) => new Date(Date.now() + n * DAY)
+const topUp = () => ({ kind: 'top_up' as const, stripeCheckoutSessionId: `cs_test_${crypto.randomUUID()}` })
 
 /** Over its 100-message limit, grace over, no balance: billing switched one agent off, the customer another. */
 async function lapsedCustomer(subscription: Partial<typeof s.subscriptions.$inferInsert> = {}) {
@@ -116,7 +117,7 @@ describe('the re-enable rule after a billing change', () => {
 
   it('an operator credit goes through the same rule', async () => {
     const { db, customer, agentsOff } = await lapsedCustomer()
-    const switchedOn = await db.transaction((tx) => addPrepaidCredit(tx, customer.id, 1250))
+    const switchedOn = await db.transaction((tx) => addPrepaidCredit(tx, customer.id, 1250, topUp()))
     const agents = await agentsOff()
     expect(switchedOn).toEqual([agents.billing?.id])
     expect(agents.billing).toMatchObject({ isActive: true, disabledReason: null })
@@ -130,7 +131,9 @@ describe('the re-enable rule after a billing change', () => {
   it('refuses a credit that is not a positive whole number of cents', async () => {
     const { db, customer } = await lapsedCustomer()
     for (const cents of [0, -5, 1.5, Number.NaN]) {
-      await expect(db.transaction((tx) => addPrepaidCredit(tx, customer.id, cents))).rejects.toThrow(RangeError)
+      await expect(db.transaction((tx) => addPrepaidCredit(tx, customer.id, cents, topUp()))).rejects.toThrow(
+        RangeError,
+      )
     }
   })
 })
@@ -161,7 +164,7 @@ describe('grace expiry decides under the customer lock', () => {
       job = worker.scheduled(createScheduledController({ cron: GRACE_EXPIRY_CRON, scheduledTime: SCHEDULED }), env, ctx)
       // On a real PostgreSQL the job is now blocked on the customer's row lock (PGlite serialises it anyway).
       await new Promise((resolve) => setTimeout(resolve, 300))
-      await addPrepaidCredit(tx, customer.id, 500)
+      await addPrepaidCredit(tx, customer.id, 500, topUp())
     })
     await job
     await waitOnExecutionContext(ctx)

@@ -30,6 +30,7 @@ const customerChange = z.object({
   balance_cents: z.coerce.number(),
   grace_running: z.boolean(),
   is_current: z.boolean(),
+  period_start: z.string(),
 })
 const outcome = z.object({ index: z.number(), reason: z.string() })
 const batchRow = z.object({
@@ -154,7 +155,8 @@ function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date
           'added_tokens', ad.tokens,
           'balance_cents', coalesce(b.balance_cents, 0),
           'grace_running', coalesce(c.grace_period_ends_at > ${now.toISOString()}::timestamptz, false),
-          'is_current', ad.is_current))
+          'is_current', ad.is_current,
+          'period_start', ad.period_start))
        FROM added ad
        JOIN customers c ON c.id = ad.customer_id
        JOIN plans p ON p.id = ad.plan_id
@@ -173,12 +175,51 @@ function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date
       ) AS changes`
 }
 
-function chargeBalances(charges: Array<{ customer_id: string; cents: number }>) {
+interface OverageCharge {
+  customer_id: string
+  period_start: string
+  cents: number
+  balance_after: number
+}
+
+/**
+ * What each period's overage takes from the balance, in period order: a charge never takes the balance
+ * below zero, so a charge is what was left when the balance runs out. Zero charges are dropped.
+ */
+export function overageCharges(
+  owed: ReadonlyArray<{ customerId: string; periodStart: string; cents: number; balanceCents: number }>,
+): OverageCharge[] {
+  const balances = new Map<string, number>()
+  const charges: OverageCharge[] = []
+  const ordered = [...owed].sort((a, b) => Date.parse(a.periodStart) - Date.parse(b.periodStart))
+  for (const o of ordered) {
+    const balance = balances.get(o.customerId) ?? o.balanceCents
+    const cents = Math.min(balance, o.cents)
+    if (cents <= 0) continue
+    balances.set(o.customerId, balance - cents)
+    charges.push({ customer_id: o.customerId, period_start: o.periodStart, cents, balance_after: balance - cents })
+  }
+  return charges
+}
+
+/** Takes the charges from the balances and writes one ledger row per customer and period, in one statement. */
+function chargeBalances(charges: OverageCharge[]) {
   return sql`
-    UPDATE extra_usage_balances b
-    SET balance_cents = greatest(0, b.balance_cents - x.cents), updated_at = now()
-    FROM jsonb_to_recordset(${JSON.stringify(charges)}::jsonb) AS x(customer_id uuid, cents bigint)
-    WHERE b.customer_id = x.customer_id`
+    WITH x AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(charges)}::jsonb)
+        AS x(customer_id uuid, period_start timestamptz, cents bigint, balance_after bigint)
+    ), totals AS (
+      SELECT customer_id, sum(cents) AS cents FROM x GROUP BY customer_id
+    ), charged AS (
+      UPDATE extra_usage_balances b
+      SET balance_cents = b.balance_cents - t.cents, updated_at = now()
+      FROM totals t
+      WHERE b.customer_id = t.customer_id
+      RETURNING b.customer_id
+    )
+    INSERT INTO balance_ledger (customer_id, kind, amount_cents, balance_after_cents, period_start)
+    SELECT x.customer_id, 'overage_charge', -x.cents, x.balance_after, x.period_start
+    FROM x JOIN charged USING (customer_id)`
 }
 
 /**
@@ -206,6 +247,7 @@ export async function ingestUsageBatch(
         balanceCents: c.balance_cents,
         graceRunning: c.grace_running,
         isCurrent: c.is_current,
+        periodStart: c.period_start,
         change: {
           limits: normalizeLimits(c.limits),
           before: { messages: c.before_messages, tokens: c.before_tokens },
@@ -218,14 +260,15 @@ export async function ingestUsageBatch(
         .map((c) => c.customerId)
       if (graceNeeded.length > 0)
         await enterGracePeriods(tx, [...new Set(graceNeeded)], settings.grace_period_hours, now)
-      const charges = new Map<string, number>()
-      for (const c of changes) {
-        const cents = overageCents(c.change, settings)
-        if (cents > 0 && c.balanceCents > 0) charges.set(c.customerId, (charges.get(c.customerId) ?? 0) + cents)
-      }
-      if (charges.size > 0) {
-        await tx.execute(chargeBalances([...charges].map(([customer_id, cents]) => ({ customer_id, cents }))))
-      }
+      const charges = overageCharges(
+        changes.map((c) => ({
+          customerId: c.customerId,
+          periodStart: c.periodStart,
+          cents: overageCents(c.change, settings),
+          balanceCents: c.balanceCents,
+        })),
+      )
+      if (charges.length > 0) await tx.execute(chargeBalances(charges))
       return result.rejected ?? []
     })
     const byIndex = new Map(valid.map((r) => [r.index, r.requestId]))

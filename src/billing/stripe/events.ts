@@ -98,7 +98,7 @@ async function checkoutEffect(deps: EventDeps, object: unknown, stateAt: Date): 
   return async (tx) => {
     const customer = await resolveCustomer(tx, session.customerId, session.customer ?? undefined)
     if (!customer) return 'ignored'
-    await addPrepaidCredit(tx, customer.id, amount)
+    await addPrepaidCredit(tx, customer.id, amount, { kind: 'top_up', stripeCheckoutSessionId: session.id })
     return 'processed'
   }
 }

@@ -1,0 +1,553 @@
+// The ops CLI: reads go straight to the database, every change goes through src/ops/actions.ts
+// (the Worker's own rule code) and leaves an operator_actions row in the same transaction.
+import { userInfo } from 'node:os'
+import { parseArgs } from 'node:util'
+import { sql } from 'drizzle-orm'
+import { readBillingSnapshot } from '../../src/billing/rules/billing-snapshot.ts'
+import { decideCanRespond } from '../../src/billing/rules/can-respond.ts'
+import { createDb, type Database } from '../../src/db/client.ts'
+import {
+  type CustomerRef,
+  creditCustomer,
+  findCustomer,
+  OpsError,
+  parseDollars,
+  recentLedgerEntries,
+  resumeCustomer,
+  retryFailedDocuments,
+  retryFailedNotifications,
+  suspendCustomer,
+} from '../../src/ops/actions.ts'
+import { isUuid } from '../../src/platform/uuid.ts'
+
+export interface OpsIo {
+  env: Record<string, string | undefined>
+  out(text: string): void
+  err(text: string): void
+}
+
+export const processIo = (): OpsIo => ({
+  env: process.env,
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+})
+
+/** Exit codes: 0 done, 1 failed (database unreachable, unexpected error), 2 bad usage, 3 not found, 4 conflict. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, conflict: 4 } as const
+
+const LOCAL_DEV_DATABASE = { url: 'postgres://postgres:postgres@127.0.0.1:5435/postgres', wsProxy: '127.0.0.1:5436' }
+
+const HELP: Record<string, string> = {
+  ops: `Usage: npm run ops -- <command> [options]   (--json on every command, --help per command)
+
+  customers [search]                      customers with plan, status, usage this period, balance, agents
+  customer <id|email|stripe id>           one customer in detail: agents and why they are off, integrations,
+                                          ledger, notifications, Stripe events, operator actions
+  suspend <customer> --reason "..."       stop serving the customer at once
+  resume <customer> [--reason "..."]      serve again; runs the billing re-enable rule
+  credit <customer> <dollars> --reason "..."   prepaid credit (20 or 12.50), same rule as a top-up
+  usage export [--period YYYY-MM] [--customer <customer>]   CSV per customer, agent and period
+  documents failed | documents retry <id...|--all-failed>
+  notifications failed | notifications retry
+  log [--customer <customer>] [--limit N] operator actions, newest first
+
+Environment: DATABASE_URL (Neon, or the local database), LOCAL_WS_PROXY for the local database's
+WebSocket relay. Without DATABASE_URL: the \`npm run dev\` database. OPERATOR names you in the audit
+trail (default: your OS user).
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 not found, 4 ambiguous or conflicting.`,
+  customers: 'Usage: ops customers [search] [--json]\n  search matches email, company name or Stripe customer id.',
+  customer: 'Usage: ops customer <id|email|stripe customer id> [--json]',
+  suspend: 'Usage: ops suspend <customer> --reason "..." [--json]',
+  resume: 'Usage: ops resume <customer> [--reason "..."] [--json]',
+  credit: 'Usage: ops credit <customer> <dollars> --reason "..." [--json]\n  dollars: 20, 12.50 or $5',
+  usage: 'Usage: ops usage export [--period YYYY-MM] [--customer <customer>] [--json]\n  CSV by default.',
+  documents: 'Usage: ops documents failed [--json]\n       ops documents retry <id...|--all-failed> [--json]',
+  notifications: 'Usage: ops notifications failed [--json]\n       ops notifications retry [--json]',
+  log: 'Usage: ops log [--customer <customer>] [--limit N] [--json]',
+}
+
+class UsageError extends Error {}
+
+export async function runOps(argv: string[], io: OpsIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${HELP.ops}`)
+    return EXIT.usage
+  }
+  const { positionals, values } = parsed
+  const [command, ...rest] = positionals
+  if (!command || (values.help && !command)) {
+    ;(command ? io.out : values.help ? io.out : io.err)(HELP.ops ?? '')
+    return values.help ? EXIT.ok : EXIT.usage
+  }
+  if (!(command in HELP) || command === 'ops') {
+    io.err(`Unknown command "${command}".\n\n${HELP.ops}`)
+    return EXIT.usage
+  }
+  if (values.help) {
+    io.out(HELP[command] ?? '')
+    return EXIT.ok
+  }
+  let url = io.env.DATABASE_URL
+  let wsProxy = io.env.LOCAL_WS_PROXY
+  if (!url) {
+    url = LOCAL_DEV_DATABASE.url
+    wsProxy ??= LOCAL_DEV_DATABASE.wsProxy
+    io.err(`DATABASE_URL is not set: using the npm run dev database (${url}).`)
+  }
+  const handle = createDb({ DATABASE_URL: url, LOCAL_WS_PROXY: wsProxy })
+  const context: Context = {
+    db: handle.db,
+    io,
+    json: values.json ?? false,
+    operator: io.env.OPERATOR?.trim() || safeUserName(),
+    values,
+  }
+  try {
+    await commands[command as keyof typeof commands](context, rest)
+    return EXIT.ok
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${HELP[command]}`)
+      return EXIT.usage
+    }
+    if (error instanceof OpsError) {
+      io.err(error.message)
+      return error.code === 'not_found' ? EXIT.notFound : error.code === 'conflict' ? EXIT.conflict : EXIT.usage
+    }
+    // Driver errors can quote the connection string: only the message's first line, with any URL masked.
+    const message = String((error as Error)?.message ?? error)
+      .split('\n')[0]
+      ?.replace(/\b\w+:\/\/\S+/g, '<url>')
+    io.err(`ops ${command} failed: ${message}`)
+    return EXIT.failed
+  } finally {
+    await handle.close()
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      reason: { type: 'string' },
+      customer: { type: 'string' },
+      period: { type: 'string' },
+      limit: { type: 'string' },
+      'all-failed': { type: 'boolean' },
+    },
+  })
+}
+
+function safeUserName() {
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
+}
+
+interface Context {
+  db: Database
+  io: OpsIo
+  json: boolean
+  operator: string
+  values: ReturnType<typeof parse>['values']
+}
+
+type Row = Record<string, unknown>
+
+const dollars = (cents: unknown) => `$${(Number(cents ?? 0) / 100).toFixed(2)}`
+const iso = (value: unknown) => (value == null ? '' : new Date(value as string).toISOString())
+const day = (value: unknown) => iso(value).slice(0, 10)
+
+/** Columns padded to their widest cell; the header underlined. */
+export function table(rows: Row[], columns: string[]): string {
+  if (rows.length === 0) return '(none)'
+  const cell = (v: unknown) => (v == null ? '' : String(v).replace(/\s+/g, ' '))
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
+  ].join('\n')
+}
+
+function print(ctx: Context, data: unknown, human: () => string) {
+  ctx.io.out(ctx.json ? JSON.stringify(data, null, 2) : human())
+}
+
+function one(rest: string[], what: string): string {
+  const [value, ...extra] = rest
+  if (!value) throw new UsageError(`Missing ${what}.`)
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`)
+  return value
+}
+
+const STATUS_SQL = sql`CASE
+  WHEN NOT c.is_active THEN 'suspended'
+  WHEN c.grace_period_ends_at IS NOT NULL THEN 'grace'
+  WHEN s.status = 'trialing' THEN 'trial'
+  WHEN s.status = 'past_due' THEN 'past due'
+  WHEN s.status IN ('canceled', 'expired', 'incomplete_expired', 'unpaid') THEN 'canceled'
+  WHEN s.status IS NULL THEN 'no subscription'
+  ELSE s.status END`
+
+async function customerSummaries(db: Database, where: ReturnType<typeof sql>) {
+  const { rows } = await db.execute<Row>(sql`
+    SELECT c.id, c.email, c.name AS company, c.stripe_customer_id, p.slug AS plan, ${STATUS_SQL} AS status,
+      s.status AS subscription_status, c.grace_period_ends_at, coalesce(b.balance_cents, 0) AS balance_cents,
+      (SELECT count(*)::int FROM agent_instances a WHERE a.customer_id = c.id) AS agents,
+      (SELECT count(*)::int FROM agent_instances a WHERE a.customer_id = c.id AND a.is_active) AS agents_on,
+      c.created_at
+    FROM customers c
+    LEFT JOIN subscriptions s ON s.customer_id = c.id
+    LEFT JOIN plans p ON p.id = s.plan_id
+    LEFT JOIN extra_usage_balances b ON b.customer_id = c.id
+    WHERE ${where}
+    ORDER BY c.created_at DESC
+    LIMIT 200`)
+  const summaries = []
+  for (const row of rows) {
+    const snapshot = await readBillingSnapshot(db, String(row.id))
+    const decision = snapshot ? decideCanRespond(snapshot) : null
+    summaries.push({
+      id: String(row.id),
+      email: String(row.email),
+      company: String(row.company),
+      stripe_customer_id: row.stripe_customer_id ?? null,
+      plan: row.plan ?? null,
+      status: String(row.status),
+      subscription_status: row.subscription_status ?? null,
+      grace_period_ends_at: row.grace_period_ends_at ? iso(row.grace_period_ends_at) : null,
+      can_respond: decision?.allowed ?? false,
+      reason_code: decision?.reason_code ?? null,
+      usage: decision?.usage ?? null,
+      limits: decision?.limits ?? null,
+      balance_cents: Number(row.balance_cents),
+      agents: Number(row.agents),
+      agents_on: Number(row.agents_on),
+    })
+  }
+  return summaries
+}
+
+type Summary = Awaited<ReturnType<typeof customerSummaries>>[number]
+
+const usageText = (s: Summary) => {
+  if (!s.usage) return ''
+  const limit = (metric: 'messages' | 'tokens') => (s.limits?.[metric] !== undefined ? `/${s.limits[metric]}` : '')
+  return `${s.usage.messages}${limit('messages')} msg, ${s.usage.tokens}${limit('tokens')} tok`
+}
+
+const commands = {
+  async customers(ctx: Context, rest: string[]) {
+    const search = rest.join(' ').trim()
+    const like = `%${search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    const where = search
+      ? sql`(c.email ILIKE ${like} OR c.name ILIKE ${like} OR c.stripe_customer_id = ${search} OR c.id::text = ${search})`
+      : sql`true`
+    const customers = await customerSummaries(ctx.db, where)
+    print(ctx, { customers }, () =>
+      table(
+        customers.map((c) => ({
+          ...c,
+          usage: usageText(c),
+          balance: dollars(c.balance_cents),
+          agents: `${c.agents_on}/${c.agents} on`,
+        })),
+        ['email', 'company', 'plan', 'status', 'usage', 'balance', 'agents', 'id'],
+      ),
+    )
+  },
+
+  async customer(ctx: Context, rest: string[]) {
+    const ref = await findCustomer(ctx.db, one(rest, 'customer (id, email or Stripe customer id)'))
+    const [summary] = await customerSummaries(ctx.db, sql`c.id = ${ref.id}::uuid`)
+    if (!summary) throw new OpsError('The customer was deleted meanwhile.', 'not_found')
+    const agents = (
+      await ctx.db.execute<Row>(sql`
+        SELECT a.id, a.name, t.slug AS type, a.is_active, a.disabled_reason, a.api_key_prefix
+        FROM agent_instances a JOIN agent_types t ON t.id = a.agent_type_id
+        WHERE a.customer_id = ${ref.id}::uuid ORDER BY a.created_at`)
+    ).rows.map((a) => ({
+      id: String(a.id),
+      name: String(a.name),
+      type: String(a.type),
+      state: a.is_active && summary.can_respond ? 'on' : 'off',
+      why_off: whyOff(a, summary),
+      api_key_prefix: String(a.api_key_prefix),
+    }))
+    // Explicit columns: access and refresh tokens are never read.
+    const integrations = (
+      await ctx.db.execute<Row>(sql`
+        SELECT p.slug AS provider, i.account_name, i.status, i.token_expires_at
+        FROM integrations i JOIN integration_providers p ON p.id = i.provider_id
+        WHERE i.customer_id = ${ref.id}::uuid ORDER BY p.slug`)
+    ).rows.map((i) => ({
+      provider: String(i.provider),
+      account: String(i.account_name),
+      status: String(i.status),
+      expires_at: i.token_expires_at ? iso(i.token_expires_at) : null,
+    }))
+    const ledger = (await recentLedgerEntries(ctx.db, ref.id, 10)).map((e) => ({
+      at: e.createdAt.toISOString(),
+      kind: e.kind,
+      amount_cents: e.amountCents,
+      balance_after_cents: e.balanceAfterCents,
+      source:
+        e.stripeCheckoutSessionId ?? (e.periodStart ? `period ${day(e.periodStart)}` : (e.operatorActionId ?? '')),
+    }))
+    const notifications = (
+      await ctx.db.execute<Row>(sql`
+        SELECT kind, status, subject, created_at, sent_at FROM notifications
+        WHERE customer_id = ${ref.id}::uuid ORDER BY created_at DESC LIMIT 5`)
+    ).rows.map((n) => ({ at: iso(n.created_at), kind: n.kind, status: n.status, subject: n.subject }))
+    // Stripe events carry no customer column: the ones of this customer's subscription are unknown here,
+    // so the detail lists the latest events overall only when the customer has a Stripe id.
+    const stripeEvents = summary.stripe_customer_id
+      ? (
+          await ctx.db.execute<Row>(sql`
+            SELECT id, type, status, processed_at FROM stripe_events ORDER BY processed_at DESC LIMIT 5`)
+        ).rows.map((e) => ({ id: e.id, type: e.type, status: e.status, at: iso(e.processed_at) }))
+      : []
+    const actions = await operatorLog(ctx.db, ref.id, 5)
+    const detail = {
+      customer: summary,
+      agents,
+      integrations,
+      ledger,
+      notifications,
+      stripe_events: stripeEvents,
+      operator_actions: actions,
+    }
+    print(ctx, detail, () =>
+      [
+        `${summary.company} <${summary.email}>  ${summary.id}`,
+        `plan ${summary.plan ?? '-'}, status ${summary.status}, balance ${dollars(summary.balance_cents)}, usage ${usageText(summary)}`,
+        `agents can respond: ${summary.can_respond ? 'yes' : 'no'}${summary.reason_code ? ` (${summary.reason_code})` : ''}`,
+        '',
+        'Agents',
+        table(agents, ['name', 'type', 'state', 'why_off', 'api_key_prefix', 'id']),
+        '',
+        'Integrations',
+        table(integrations, ['provider', 'account', 'status', 'expires_at']),
+        '',
+        'Balance ledger (latest)',
+        table(
+          ledger.map((e) => ({ ...e, amount: dollars(e.amount_cents), balance: dollars(e.balance_after_cents) })),
+          ['at', 'kind', 'amount', 'balance', 'source'],
+        ),
+        '',
+        'Notifications (latest)',
+        table(notifications, ['at', 'kind', 'status', 'subject']),
+        '',
+        'Stripe events (latest)',
+        table(stripeEvents, ['at', 'type', 'status', 'id']),
+        '',
+        'Operator actions (latest)',
+        table(actions, ['at', 'operator', 'action', 'reason']),
+      ].join('\n'),
+    )
+  },
+
+  async suspend(ctx: Context, rest: string[]) {
+    const ref = await findCustomer(ctx.db, one(rest, 'customer'))
+    const result = await suspendCustomer(ctx.db, ref, ctx.operator, ctx.values.reason)
+    print(ctx, { customer_id: ref.id, suspended: true, ...snake(result) }, () =>
+      result.wasActive ? `Suspended ${ref.email}.` : `${ref.email} was already suspended (recorded again).`,
+    )
+  },
+
+  async resume(ctx: Context, rest: string[]) {
+    const ref = await findCustomer(ctx.db, one(rest, 'customer'))
+    const result = await resumeCustomer(ctx.db, ref, ctx.operator, ctx.values.reason)
+    print(
+      ctx,
+      { customer_id: ref.id, suspended: false, ...snake(result) },
+      () => `Resumed ${ref.email}; agents switched back on by the billing rule: ${result.agentsSwitchedOn.length}.`,
+    )
+  },
+
+  async credit(ctx: Context, rest: string[]) {
+    const [who, amount, ...extra] = rest
+    if (!who || !amount) throw new UsageError('Give the customer and an amount in dollars.')
+    if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`)
+    const cents = parseDollars(amount)
+    const ref = await findCustomer(ctx.db, who)
+    const result = await creditCustomer(ctx.db, ref, cents, ctx.operator, ctx.values.reason)
+    print(
+      ctx,
+      { customer_id: ref.id, amount_cents: cents, ...snake(result) },
+      () =>
+        `Credited ${dollars(cents)} to ${ref.email}; balance ${dollars(result.balanceCents)}; agents switched back on: ${result.agentsSwitchedOn.length}.`,
+    )
+  },
+
+  async usage(ctx: Context, rest: string[]) {
+    if (one(rest, 'subcommand (export)') !== 'export') throw new UsageError('The usage subcommand is "export".')
+    const period = ctx.values.period
+    if (period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+      throw new OpsError(`--period takes a month as YYYY-MM, not "${period}".`, 'invalid')
+    }
+    const customer = ctx.values.customer ? await findCustomer(ctx.db, ctx.values.customer) : undefined
+    const month = period ? sql`to_char(r.period_start AT TIME ZONE 'UTC', 'YYYY-MM') = ${period}` : sql`true`
+    const whose = customer ? sql`r.customer_id = ${customer.id}::uuid` : sql`true`
+    const { rows } = await ctx.db.execute<Row>(sql`
+      SELECT c.email AS customer_email, r.customer_id, a.name AS agent, r.agent_instance_id AS agent_id,
+        r.period_start, r.period_end, r.messages, r.input_tokens, r.output_tokens,
+        coalesce((SELECT -sum(l.amount_cents) FROM balance_ledger l
+          WHERE l.customer_id = r.customer_id AND l.kind = 'overage_charge' AND l.period_start = r.period_start), 0)
+          AS customer_overage_charged_cents
+      FROM usage_records r
+      JOIN customers c ON c.id = r.customer_id
+      LEFT JOIN agent_instances a ON a.id = r.agent_instance_id
+      WHERE ${month} AND ${whose}
+      ORDER BY r.period_start, c.email, a.name`)
+    const records = rows.map((r) => ({
+      customer_email: String(r.customer_email),
+      customer_id: String(r.customer_id),
+      agent: r.agent == null ? '' : String(r.agent),
+      agent_id: r.agent_id == null ? '' : String(r.agent_id),
+      period_start: iso(r.period_start),
+      period_end: iso(r.period_end),
+      messages: Number(r.messages),
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      customer_overage_charged_cents: Number(r.customer_overage_charged_cents),
+    }))
+    const columns = Object.keys(records[0] ?? USAGE_COLUMNS_TEMPLATE)
+    print(ctx, { usage: records }, () =>
+      [columns.join(','), ...records.map((r) => columns.map((c) => csv(r[c as keyof typeof r])).join(','))].join('\n'),
+    )
+  },
+
+  async documents(ctx: Context, rest: string[]) {
+    const [sub, ...ids] = rest
+    if (sub === 'failed') {
+      if (ids.length > 0) throw new UsageError(`Unexpected argument "${ids[0]}".`)
+      const { rows } = await ctx.db.execute<Row>(sql`
+        SELECT d.id, c.email AS customer_email, d.title, d.error_message, d.updated_at
+        FROM knowledge_documents d JOIN customers c ON c.id = d.customer_id
+        WHERE d.status = 'error' ORDER BY d.updated_at DESC LIMIT 500`)
+      const documents = rows.map((d) => ({
+        id: String(d.id),
+        customer_email: String(d.customer_email),
+        title: String(d.title),
+        error: d.error_message == null ? '' : String(d.error_message),
+        failed_at: iso(d.updated_at),
+      }))
+      print(ctx, { documents }, () => table(documents, ['id', 'customer_email', 'title', 'error', 'failed_at']))
+      return
+    }
+    if (sub !== 'retry') throw new UsageError('The documents subcommands are "failed" and "retry".')
+    const all = ctx.values['all-failed'] ?? false
+    if (all === ids.length > 0) throw new UsageError('Give document ids or --all-failed (one of the two).')
+    const bad = ids.find((id) => !isUuid(id))
+    if (bad) throw new OpsError(`"${bad}" is not a document id.`, 'invalid')
+    const retried = await retryFailedDocuments(ctx.db, all ? { allFailed: true } : { ids }, ctx.operator)
+    print(ctx, { retried }, () =>
+      retried.length === 0
+        ? 'No failed documents.'
+        : `${retried.length} document(s) handed to the stuck-document sweep; they are queued again within 15 minutes.`,
+    )
+  },
+
+  async notifications(ctx: Context, rest: string[]) {
+    const sub = one(rest, 'subcommand (failed or retry)')
+    if (sub === 'failed') {
+      // The body is left out: it can carry links meant for the recipient only.
+      const { rows } = await ctx.db.execute<Row>(sql`
+        SELECT id, kind, recipient, subject, created_at FROM notifications
+        WHERE status = 'failed' ORDER BY created_at DESC LIMIT 500`)
+      const notifications = rows.map((n) => ({
+        id: String(n.id),
+        kind: String(n.kind),
+        recipient: String(n.recipient),
+        subject: String(n.subject),
+        created_at: iso(n.created_at),
+      }))
+      print(ctx, { notifications }, () => table(notifications, ['id', 'kind', 'recipient', 'subject', 'created_at']))
+      return
+    }
+    if (sub !== 'retry') throw new UsageError('The notifications subcommands are "failed" and "retry".')
+    const retried = await retryFailedNotifications(ctx.db, ctx.operator)
+    print(ctx, { retried }, () =>
+      retried.length === 0
+        ? 'No failed notifications.'
+        : `${retried.length} notification(s) back in the outbox; the next job run delivers them.`,
+    )
+  },
+
+  async log(ctx: Context, rest: string[]) {
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`)
+    const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new OpsError('--limit takes 1 to 1000.', 'invalid')
+    const customer = ctx.values.customer ? await findCustomer(ctx.db, ctx.values.customer) : undefined
+    const actions = await operatorLog(ctx.db, customer?.id, limit)
+    print(ctx, { actions }, () => table(actions, ['at', 'operator', 'action', 'target', 'reason', 'id']))
+  },
+}
+
+const USAGE_COLUMNS_TEMPLATE = {
+  customer_email: '',
+  customer_id: '',
+  agent: '',
+  agent_id: '',
+  period_start: '',
+  period_end: '',
+  messages: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  customer_overage_charged_cents: 0,
+}
+
+function csv(value: unknown): string {
+  const text = value == null ? '' : String(value)
+  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+function snake(result: Record<string, unknown>) {
+  return Object.fromEntries(
+    Object.entries(result).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), v]),
+  )
+}
+
+function whyOff(agent: Row, summary: Summary): string {
+  if (summary.status === 'suspended') return 'customer suspended (ops resume)'
+  if (!agent.is_active) {
+    if (agent.disabled_reason === 'manual') return 'switched off by the customer'
+    if (agent.disabled_reason) return `${agent.disabled_reason} (back on when billing allows: top-up, credit, plan)`
+    return 'off'
+  }
+  return summary.can_respond ? '' : (summary.reason_code ?? 'billing')
+}
+
+async function operatorLog(db: Database, customerId: string | undefined, limit: number) {
+  const { rows } = await db.execute<Row>(sql`
+    SELECT id, operator, action, target, reason, details, created_at FROM operator_actions
+    WHERE ${customerId ? sql`customer_id = ${customerId}::uuid` : sql`true`}
+    ORDER BY created_at DESC, id DESC LIMIT ${limit}`)
+  return rows.map((a) => ({
+    id: String(a.id),
+    at: iso(a.created_at),
+    operator: String(a.operator),
+    action: String(a.action),
+    target: String(a.target),
+    reason: a.reason == null ? '' : String(a.reason),
+    details: a.details as Record<string, unknown>,
+  }))
+}
+
+export type { CustomerRef }

@@ -1,0 +1,346 @@
+// The ops CLI against a real database (embedded PGlite behind its wire server and WebSocket relay,
+// migrated and seeded): each command in table and --json form, the audit rows, the balance ledger.
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import fc from 'fast-check'
+import postgres from 'postgres'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type EmbeddedDatabase, startLocalDatabase } from '../../scripts/local-db.ts'
+import { applyMigrations } from '../../scripts/migrations.ts'
+import { EXIT, runOps } from '../../scripts/ops/cli.ts'
+import { seedFromFile } from '../../scripts/seed.ts'
+import { addPrepaidCredit } from '../../src/billing/rules/prepaid-credit.ts'
+import { ingestUsageBatch } from '../../src/billing/rules/usage-ingest.ts'
+import { createDb, type DbHandle } from '../../src/db/client.ts'
+import { creditCustomer, findCustomer } from '../../src/ops/actions.ts'
+import { createFernet } from '../../src/platform/fernet.ts'
+
+const KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='
+const SECRET_TOKEN = 'ya29.known-integration-token-DO-NOT-PRINT'
+let local: EmbeddedDatabase
+let sql: postgres.Sql
+let handle: DbHandle
+let ciphertext: string
+let env: Record<string, string>
+
+beforeAll(async () => {
+  local = await startLocalDatabase()
+  await applyMigrations(local.databaseUrl)
+  await seedFromFile(local.databaseUrl, undefined, { encryptionKeys: [KEY] })
+  sql = postgres(local.databaseUrl, { max: 4, onnotice: () => {} })
+  env = { DATABASE_URL: local.databaseUrl, LOCAL_WS_PROXY: local.wsProxy, OPERATOR: 'ops-test' }
+  handle = createDb({ DATABASE_URL: local.databaseUrl, LOCAL_WS_PROXY: local.wsProxy })
+  ciphertext = await createFernet(KEY).encrypt(SECRET_TOKEN)
+})
+afterAll(async () => {
+  await handle?.close()
+  await sql?.end()
+  await local?.stop()
+})
+
+const outputs: string[] = []
+
+async function ops(...argv: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runOps(argv, { env, out: (t) => out.push(t), err: (t) => err.push(t) })
+  const result = { code, stdout: out.join('\n'), stderr: err.join('\n') }
+  outputs.push(result.stdout, result.stderr)
+  return result
+}
+const opsJson = async (...argv: string[]) => {
+  const result = await ops(...argv, '--json')
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  return JSON.parse(result.stdout)
+}
+
+/** A customer on a 100-message plan who used 150, balance 0, grace over: billing switched an agent off. */
+async function lapsedCustomer(email = `lapsed-${crypto.randomUUID().slice(0, 8)}@example.com`) {
+  const [customer] = await sql<{ id: string }[]>`
+    INSERT INTO customers (name, slug, email, stripe_customer_id, grace_period_ends_at)
+    VALUES ('Lapsed Co', ${`lapsed-${crypto.randomUUID()}`}, ${email}, ${`cus_${crypto.randomUUID().slice(0, 12)}`},
+            now() - interval '1 day')
+    RETURNING id`
+  const customerId = customer?.id as string
+  const [plan] = await sql<{ id: string }[]>`
+    INSERT INTO plans (name, slug, limits) VALUES ('Tiny', ${`tiny-${crypto.randomUUID()}`}, '{"messages":100}') RETURNING id`
+  await sql`INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
+            VALUES (${customerId}, ${plan?.id as string}, 'active', now() - interval '10 days', now() + interval '20 days')`
+  const [type] = await sql<{ id: string }[]>`SELECT id FROM agent_types WHERE slug = 'customer-support'`
+  const prefix = () => `efk_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+  const [billingOff] = await sql<{ id: string }[]>`
+    INSERT INTO agent_instances (customer_id, agent_type_id, name, is_active, disabled_reason, api_key_prefix, api_key_hash)
+    VALUES (${customerId}, ${type?.id as string}, 'Helpdesk', false, 'grace_expired', ${prefix()}, 'x') RETURNING id`
+  await sql`
+    INSERT INTO agent_instances (customer_id, agent_type_id, name, is_active, disabled_reason, api_key_prefix, api_key_hash)
+    VALUES (${customerId}, ${type?.id as string}, 'Old bot', false, 'manual', ${prefix()}, 'x')`
+  await sql`
+    INSERT INTO usage_records (customer_id, agent_instance_id, period_start, period_end, messages, input_tokens, output_tokens)
+    SELECT ${customerId}, ${billingOff?.id as string}, current_period_start, current_period_end, 150, 1000, 2000
+    FROM subscriptions WHERE customer_id = ${customerId}`
+  const [provider] = await sql<{ id: string }[]>`SELECT id FROM integration_providers WHERE slug = 'demo-docs'`
+  await sql`
+    INSERT INTO integrations (customer_id, provider_id, account_id, account_name, access_token, refresh_token, token_expires_at)
+    VALUES (${customerId}, ${provider?.id as string}, 'acct-1', 'Docs workspace', ${ciphertext}, ${ciphertext}, now() + interval '1 hour')`
+  return { customerId, email, billingOffId: billingOff?.id as string }
+}
+
+describe('ops: a support case end to end', () => {
+  it('finds the customer, shows why the agents are off, credits, and the agent is back on', async () => {
+    const { customerId, email, billingOffId } = await lapsedCustomer()
+
+    const list = await ops('customers', 'lapsed')
+    expect(list.code).toBe(EXIT.ok)
+    expect(list.stdout).toMatch(/^email\s+company\s+plan\s+status\s+usage\s+balance\s+agents\s+id/)
+    expect(list.stdout).toContain(email)
+    const listed = await opsJson('customers', email)
+    expect(listed.customers).toHaveLength(1)
+    expect(listed.customers[0]).toMatchObject({
+      id: customerId,
+      status: 'grace',
+      can_respond: false,
+      reason_code: 'over_limit',
+      balance_cents: 0,
+      agents: 2,
+      agents_on: 0,
+    })
+
+    const detail = await opsJson('customer', email)
+    expect(detail.agents.find((a: { id: string }) => a.id === billingOffId)).toMatchObject({
+      state: 'off',
+      why_off: expect.stringContaining('grace_expired'),
+    })
+    expect(detail.integrations).toEqual([
+      { provider: 'demo-docs', account: 'Docs workspace', status: 'active', expires_at: expect.any(String) },
+    ])
+    const detailTable = await ops('customer', customerId)
+    expect(detailTable.stdout).toContain('agents can respond: no (over_limit)')
+    expect(detailTable.stdout).toMatch(/Helpdesk\s+customer-support\s+off\s+grace_expired/)
+
+    const credited = await opsJson('credit', email, '12.50', '--reason', 'goodwill, ticket 4711')
+    expect(credited).toMatchObject({ amount_cents: 1250, balance_cents: 1250, agents_switched_on: [billingOffId] })
+
+    const after = await opsJson('customer', email)
+    expect(after.customer).toMatchObject({ can_respond: true, balance_cents: 1250 })
+    expect(after.agents.find((a: { id: string }) => a.id === billingOffId)).toMatchObject({ state: 'on', why_off: '' })
+    expect(after.ledger).toEqual([
+      expect.objectContaining({ kind: 'operator_credit', amount_cents: 1250, balance_after_cents: 1250 }),
+    ])
+    const [action] = await sql`SELECT * FROM operator_actions WHERE customer_id = ${customerId}`
+    expect(action).toMatchObject({
+      operator: 'ops-test',
+      action: 'credit',
+      target: email,
+      reason: 'goodwill, ticket 4711',
+      details: { amount_cents: 1250 },
+    })
+    const [entry] = await sql`SELECT * FROM balance_ledger WHERE customer_id = ${customerId}`
+    expect(entry?.operator_action_id).toBe(action?.id)
+  })
+})
+
+describe('ops: suspend and resume', () => {
+  it('suspends with a reason (audit row in the same change), refuses without one, resume runs the re-enable rule', async () => {
+    const { customerId, email, billingOffId } = await lapsedCustomer()
+    const noReason = await ops('suspend', email)
+    expect(noReason.code).toBe(EXIT.usage)
+    expect(noReason.stderr).toContain('A reason is required')
+    expect((await sql`SELECT is_active FROM customers WHERE id = ${customerId}`)[0]?.is_active).toBe(true)
+
+    const suspended = await ops('suspend', email, '--reason', 'chargeback')
+    expect(suspended).toMatchObject({ code: 0, stdout: `Suspended ${email}.` })
+    const detail = await opsJson('customer', email)
+    expect(detail.customer).toMatchObject({ status: 'suspended', reason_code: 'customer_suspended' })
+
+    await sql`UPDATE extra_usage_balances SET balance_cents = 0 WHERE customer_id = ${customerId}`
+    await sql`UPDATE plans SET limits = '{"messages":1000}' WHERE id = (SELECT plan_id FROM subscriptions WHERE customer_id = ${customerId})`
+    const resumed = await opsJson('resume', customerId, '--reason', 'paid')
+    expect(resumed).toMatchObject({ suspended: false, agents_switched_on: [billingOffId] })
+    expect((await sql`SELECT is_active FROM customers WHERE id = ${customerId}`)[0]?.is_active).toBe(true)
+
+    const log = await opsJson('log', '--customer', email)
+    expect(log.actions.map((a: { action: string }) => a.action)).toEqual(['resume', 'suspend'])
+    expect(log.actions[1]).toMatchObject({ operator: 'ops-test', reason: 'chargeback', target: email })
+    const logTable = await ops('log', '--customer', email)
+    expect(logTable.stdout).toMatch(/^at\s+operator\s+action\s+target\s+reason\s+id/)
+    expect(logTable.stdout).toContain('chargeback')
+  })
+})
+
+describe('ops: errors and exit codes', () => {
+  it('unknown customer, bad amounts, bad usage, help', async () => {
+    const unknown = await ops('customer', 'nobody@example.com')
+    expect(unknown).toMatchObject({ code: EXIT.notFound, stdout: '' })
+    expect(unknown.stderr).toContain('No customer matches "nobody@example.com"')
+    const { email } = await lapsedCustomer()
+    for (const amount of ['0', '-5', '12.345', 'ten', '1e3', '']) {
+      const bad = await ops('credit', email, amount, '--reason', 'x')
+      expect(bad.code).toBe(amount === '' ? EXIT.usage : EXIT.usage)
+    }
+    expect((await ops('credit', email, '12.345', '--reason', 'x')).stderr).toContain('is not an amount in US dollars')
+    expect(
+      await sql`SELECT 1 FROM balance_ledger l JOIN customers c ON c.id = l.customer_id WHERE c.email = ${email}`,
+    ).toHaveLength(0)
+    expect((await ops('frobnicate')).code).toBe(EXIT.usage)
+    expect((await ops('customers', '--bogus')).code).toBe(EXIT.usage)
+    const help = await ops('--help')
+    expect(help).toMatchObject({ code: 0 })
+    expect(help.stdout).toContain('credit <customer> <dollars>')
+    expect((await ops('credit', '--help')).stdout).toContain('dollars: 20, 12.50')
+    expect((await ops('usage', 'export', '--period', '2026-13')).code).toBe(EXIT.usage)
+  })
+
+  it('runs as `node scripts/ops.ts` (the Worker modules load in Node) with usable exit codes', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)(`${process.cwd()}/node_modules/.bin/node`, ['scripts/ops.ts', ...args], {
+        env: { ...process.env, ...env },
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+      )
+    const listed = await run(['customers', '--json'])
+    expect(listed.stderr).toBe('')
+    expect(listed.code).toBe(0)
+    expect(JSON.parse(listed.stdout).customers.length).toBeGreaterThan(0)
+    const missing = await run(['customer', 'missing@example.com'])
+    expect(missing.code).toBe(EXIT.notFound)
+    outputs.push(listed.stdout, listed.stderr, missing.stdout, missing.stderr)
+  })
+})
+
+describe('ops: usage export, documents, notifications', () => {
+  it('exports usage as CSV and JSON, with the overage charged per period', async () => {
+    const { customerId, email } = await lapsedCustomer()
+    const [period] = await sql<{ month: string }[]>`
+      SELECT to_char(current_period_start AT TIME ZONE 'UTC', 'YYYY-MM') AS month FROM subscriptions WHERE customer_id = ${customerId}`
+    const csv = await ops('usage', 'export', '--customer', email, '--period', period?.month as string)
+    expect(csv.code).toBe(0)
+    const lines = csv.stdout.split('\n')
+    expect(lines[0]).toBe(
+      'customer_email,customer_id,agent,agent_id,period_start,period_end,messages,input_tokens,output_tokens,customer_overage_charged_cents',
+    )
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toMatch(new RegExp(`^${email},${customerId},Helpdesk,.*,150,1000,2000,0$`))
+    const json = await opsJson('usage', 'export', '--customer', email)
+    expect(json.usage).toEqual([expect.objectContaining({ messages: 150, input_tokens: 1000, output_tokens: 2000 })])
+  })
+
+  it('lists failed documents and hands them to the stuck-document sweep; failed notifications back to the outbox', async () => {
+    const { customerId, email } = await lapsedCustomer()
+    const [kb] = await sql<{ id: string }[]>`
+      INSERT INTO knowledge_bases (customer_id, name) VALUES (${customerId}, 'Docs') RETURNING id`
+    const [doc] = await sql<{ id: string }[]>`
+      INSERT INTO knowledge_documents (knowledge_base_id, customer_id, title, source_type, status, error_message, unfinished_attempts)
+      VALUES (${kb?.id as string}, ${customerId}, 'Handbook.pdf', 'text', 'error', 'extraction failed', 3) RETURNING id`
+    const failed = await opsJson('documents', 'failed')
+    expect(failed.documents).toContainEqual(
+      expect.objectContaining({
+        id: doc?.id,
+        customer_email: email,
+        title: 'Handbook.pdf',
+        error: 'extraction failed',
+      }),
+    )
+    expect((await ops('documents', 'failed')).stdout).toMatch(/^id\s+customer_email\s+title\s+error\s+failed_at/)
+    expect((await ops('documents', 'retry')).code).toBe(EXIT.usage)
+    expect((await ops('documents', 'retry', crypto.randomUUID())).code).toBe(EXIT.notFound)
+    const retried = await opsJson('documents', 'retry', doc?.id as string)
+    expect(retried.retried).toEqual([doc?.id])
+    const [row] =
+      await sql`SELECT status, processing_started_at, unfinished_attempts FROM knowledge_documents WHERE id = ${doc?.id as string}`
+    // What the sweep looks for: a `processing` run started long ago, with the attempt budget reset.
+    expect(row).toMatchObject({ status: 'processing', unfinished_attempts: 0 })
+    expect(new Date(row?.processing_started_at).getTime()).toBe(0)
+
+    await sql`INSERT INTO notifications (customer_id, kind, recipient, subject, body, dedupe_key, status)
+              VALUES (${customerId}, 'grace_started', ${email}, 'Over your limit', 'secret link', ${crypto.randomUUID()}, 'failed')`
+    const failedNotes = await opsJson('notifications', 'failed')
+    expect(failedNotes.notifications).toContainEqual(
+      expect.objectContaining({ recipient: email, subject: 'Over your limit' }),
+    )
+    expect(JSON.stringify(failedNotes)).not.toContain('secret link')
+    const retriedNotes = await opsJson('notifications', 'retry')
+    expect(retriedNotes.retried.length).toBeGreaterThan(0)
+    expect(await sql`SELECT 1 FROM notifications WHERE status = 'failed'`).toHaveLength(0)
+    const actions =
+      await sql`SELECT action FROM operator_actions WHERE action IN ('documents.retry', 'notifications.retry')`
+    expect(actions.map((a) => a.action).sort()).toEqual(['documents.retry', 'notifications.retry'])
+  })
+})
+
+describe('the balance ledger', () => {
+  it('balance equals the ledger sum after any sequence of top-ups, overage charges and operator credits', async () => {
+    const { customerId, email, billingOffId } = await lapsedCustomer()
+    const { db } = handle
+    const ref = await findCustomer(db, email)
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('top_up' as const), cents: fc.integer({ min: 1, max: 5000 }) }),
+      fc.record({ kind: fc.constant('credit' as const), cents: fc.integer({ min: 1, max: 5000 }) }),
+      fc.record({ kind: fc.constant('usage' as const), messages: fc.integer({ min: 1, max: 400 }) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+        for (const s of steps) {
+          if (s.kind === 'top_up') {
+            await db.transaction((tx) =>
+              addPrepaidCredit(tx, customerId, s.cents, {
+                kind: 'top_up',
+                stripeCheckoutSessionId: `cs_${crypto.randomUUID()}`,
+              }),
+            )
+          } else if (s.kind === 'credit') {
+            await creditCustomer(db, ref, s.cents, 'ops-test', 'property test')
+          } else {
+            const result = await ingestUsageBatch(db, [
+              {
+                agent_instance_id: billingOffId,
+                request_id: crypto.randomUUID(),
+                metrics: { messages: s.messages },
+                timestamp: new Date().toISOString(),
+              },
+            ])
+            expect(result.errors).toEqual([])
+          }
+        }
+        const [check] = await sql<{ balance: number; ledger: number; last_after: number }[]>`
+          SELECT coalesce(b.balance_cents, 0)::int AS balance,
+                 (SELECT coalesce(sum(amount_cents), 0)::int FROM balance_ledger WHERE customer_id = ${customerId}) AS ledger,
+                 (SELECT balance_after_cents FROM balance_ledger WHERE customer_id = ${customerId}
+                  ORDER BY created_at DESC, id DESC LIMIT 1) AS last_after
+          FROM customers c LEFT JOIN extra_usage_balances b ON b.customer_id = c.id WHERE c.id = ${customerId}`
+        expect(check?.balance).toBe(check?.ledger)
+        expect(check?.balance).toBeGreaterThanOrEqual(0)
+      }),
+      { numRuns: 12 },
+    )
+    const kinds = await sql`SELECT DISTINCT kind FROM balance_ledger WHERE customer_id = ${customerId} ORDER BY kind`
+    expect(kinds.map((k) => k.kind)).toContain('overage_charge')
+    const [charge] =
+      await sql`SELECT period_start FROM balance_ledger WHERE customer_id = ${customerId} AND kind = 'overage_charge' LIMIT 1`
+    expect(charge?.period_start).toBeInstanceOf(Date)
+  })
+})
+
+describe('nothing secret printed', () => {
+  it('no output of any command holds the integration token or its ciphertext', async () => {
+    await lapsedCustomer('secret-holder@example.com')
+    for (const argv of [
+      ['customers'],
+      ['customer', 'secret-holder@example.com'],
+      ['log'],
+      ['usage', 'export'],
+      ['documents', 'failed'],
+      ['notifications', 'failed'],
+    ]) {
+      await ops(...argv)
+      await ops(...argv, '--json')
+    }
+    expect(outputs.length).toBeGreaterThan(20)
+    for (const text of outputs) {
+      expect(text).not.toContain(SECRET_TOKEN)
+      expect(text).not.toContain(ciphertext)
+      expect(text).not.toContain(ciphertext.slice(0, 40))
+    }
+  })
+})
