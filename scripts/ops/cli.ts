@@ -3,6 +3,7 @@
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { sql } from 'drizzle-orm'
+import { recentLedgerEntries } from '../../src/billing/ledger.ts'
 import { readBillingSnapshot } from '../../src/billing/rules/billing-snapshot.ts'
 import { decideCanRespond } from '../../src/billing/rules/can-respond.ts'
 import { createDb, type Database } from '../../src/db/client.ts'
@@ -12,7 +13,6 @@ import {
   findCustomer,
   OpsError,
   parseDollars,
-  recentLedgerEntries,
   resumeCustomer,
   retryFailedDocuments,
   retryFailedNotifications,

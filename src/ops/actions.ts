@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import { reactivateAgentsIfBillingAllows } from '../billing/rules/agent-reactivation'
 import { lockCustomer } from '../billing/rules/customer-lock'
 import { addPrepaidCredit } from '../billing/rules/prepaid-credit'
@@ -158,16 +158,6 @@ export async function creditCustomer(
       .where(eq(balanceLedger.operatorActionId, actionId))
     return { actionId, agentsSwitchedOn, balanceCents: entry?.balanceAfterCents ?? cents }
   })
-}
-
-/** The latest ledger entries of a customer, newest first (billing page, `ops customer`). */
-export function recentLedgerEntries(db: Executor, customerId: string, limit = 10) {
-  return db
-    .select()
-    .from(balanceLedger)
-    .where(eq(balanceLedger.customerId, customerId))
-    .orderBy(desc(balanceLedger.createdAt), desc(balanceLedger.id))
-    .limit(limit)
 }
 
 /**

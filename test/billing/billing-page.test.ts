@@ -15,6 +15,14 @@ async function signedIn(customerOverrides: Parameters<ReturnType<typeof factorie
   return { db, f, customer, client }
 }
 
+async function operatorAction(db: ReturnType<typeof testDb>['db'], customerId: string) {
+  const [row] = await db
+    .insert(s.operatorActions)
+    .values({ operator: 'support', action: 'credit', customerId, target: 'x', reason: 'goodwill' })
+    .returning({ id: s.operatorActions.id })
+  return row?.id as string
+}
+
 describe('GET /billing/', () => {
   it('needs login', async () => {
     const res = await new WebClient().get('/billing/')
@@ -81,6 +89,49 @@ describe('GET /billing/', () => {
       const { html } = await client.page(path)
       expect(html).toMatch(/<strong>7<\/strong>\s*<span class="muted"> of 100<\/span>/)
     }
+  })
+
+  it('shows the latest balance ledger entries: top-up, overage charge with its period, support credit', async () => {
+    const { db, customer, client } = await signedIn()
+    const empty = await client.page('/billing/')
+    expect(empty.html).not.toContain('data-testid="balance-ledger"')
+    const action = await operatorAction(db, customer.id)
+    await db.insert(s.balanceLedger).values([
+      {
+        customerId: customer.id,
+        kind: 'top_up',
+        amountCents: 2500,
+        balanceAfterCents: 2500,
+        stripeCheckoutSessionId: `cs_${uniq()}`,
+        createdAt: new Date('2030-03-02T00:00:00Z'),
+      },
+      {
+        customerId: customer.id,
+        kind: 'overage_charge',
+        amountCents: -310,
+        balanceAfterCents: 2190,
+        periodStart: new Date('2030-03-01T00:00:00Z'),
+        createdAt: new Date('2030-03-03T00:00:00Z'),
+      },
+      {
+        customerId: customer.id,
+        kind: 'operator_credit',
+        amountCents: 1250,
+        balanceAfterCents: 3440,
+        operatorActionId: action,
+        createdAt: new Date('2030-03-04T00:00:00Z'),
+      },
+    ])
+    const { html } = await client.page('/billing/')
+    const ledger = html.slice(html.indexOf('data-testid="balance-ledger"'))
+    const rows = [
+      ...ledger.matchAll(/<tr><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g),
+    ].map((m) => m.slice(1))
+    expect(rows).toEqual([
+      ['2030-03-04', 'Credit from support', '+$12.50', '$34.40'],
+      ['2030-03-03', 'Overage charge (period from 2030-03-01)', '−$3.10', '$21.90'],
+      ['2030-03-02', 'Top-up', '+$25.00', '$25.00'],
+    ])
   })
 
   it('shows the trial banner with its end', async () => {

@@ -107,20 +107,25 @@ describe('checkout.session.completed', () => {
   it('credits a paid top-up to the extra usage balance', async () => {
     const { db, f, customer, stripeCustomerId } = await setup()
     await f.extraUsageBalance({ customerId: customer.id, balanceCents: 250 })
-    const res = await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2000 }),
-      ),
-    )
+    const session = topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2000 })
+    const res = await deliver(stripeEvent('checkout.session.completed', session))
     expect(res.status).toBe(200)
-    // duplicate check, begin, record the event, find the customer, lock it, credit,
+    // duplicate check, begin, record the event, find the customer, lock it, credit (with its ledger row),
     // then the re-enable rule (lock, billing snapshot; no subscription, so nothing to switch on), commit
     expect(statementsOf(res)).toBe(9)
     const balance = await db.query.extraUsageBalances.findFirst({
       where: eq(s.extraUsageBalances.customerId, customer.id),
     })
     expect(balance?.balanceCents).toBe(2250)
+    const ledger = await db.query.balanceLedger.findMany({ where: eq(s.balanceLedger.customerId, customer.id) })
+    expect(ledger).toEqual([
+      expect.objectContaining({
+        kind: 'top_up',
+        amountCents: 2000,
+        balanceAfterCents: 2250,
+        stripeCheckoutSessionId: session.id,
+      }),
+    ])
   })
 
   it('credits nothing for a top-up whose payment is still pending, then credits on async success', async () => {

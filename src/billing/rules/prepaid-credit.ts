@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { balanceLedger, extraUsageBalances } from '../../db/schema'
 import { reactivateAgentsIfBillingAllows } from './agent-reactivation'
 import { lockCustomer } from './customer-lock'
 
@@ -23,21 +22,18 @@ export async function addPrepaidCredit(
 ) {
   if (!Number.isInteger(cents) || cents <= 0) throw new RangeError('A credit is a positive whole number of cents')
   await lockCustomer(tx, customerId)
-  const [balance] = await tx
-    .insert(extraUsageBalances)
-    .values({ customerId, balanceCents: cents })
-    .onConflictDoUpdate({
-      target: extraUsageBalances.customerId,
-      set: { balanceCents: sql`${extraUsageBalances.balanceCents} + ${cents}` },
-    })
-    .returning({ balanceCents: extraUsageBalances.balanceCents })
-  await tx.insert(balanceLedger).values({
-    customerId,
-    kind: source.kind,
-    amountCents: cents,
-    balanceAfterCents: balance?.balanceCents ?? cents,
-    stripeCheckoutSessionId: source.kind === 'top_up' ? source.stripeCheckoutSessionId : null,
-    operatorActionId: source.kind === 'operator_credit' ? source.operatorActionId : null,
-  })
+  // The balance and its ledger row in one statement.
+  await tx.execute(sql`
+    WITH credited AS (
+      INSERT INTO extra_usage_balances (customer_id, balance_cents) VALUES (${customerId}::uuid, ${cents})
+      ON CONFLICT (customer_id) DO UPDATE
+        SET balance_cents = extra_usage_balances.balance_cents + excluded.balance_cents, updated_at = now()
+      RETURNING balance_cents
+    )
+    INSERT INTO balance_ledger (customer_id, kind, amount_cents, balance_after_cents, stripe_checkout_session_id, operator_action_id)
+    SELECT ${customerId}::uuid, ${source.kind}, ${cents}, balance_cents,
+      ${source.kind === 'top_up' ? source.stripeCheckoutSessionId : null},
+      ${source.kind === 'operator_credit' ? source.operatorActionId : null}::uuid
+    FROM credited`)
   return reactivateAgentsIfBillingAllows(tx, customerId, now)
 }

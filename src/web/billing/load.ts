@@ -1,10 +1,13 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm'
+import { type LedgerEntry, recentLedgerEntries } from '../../billing/ledger'
 import { type Dashboard, loadDashboard } from '../../customers/dashboard'
 import type { Executor } from '../../db/client'
 import { extraUsageBalances, plans, subscriptions } from '../../db/schema'
 
 export interface BillingOverview extends Dashboard {
   balanceCents: number
+  /** The latest changes of the balance, newest first. */
+  ledger: LedgerEntry[]
   hasStripeCustomer: boolean
   cancelAtPeriodEnd: boolean
   currentPlanSlug: string | null
@@ -29,9 +32,11 @@ export async function loadBillingOverview(
     where: and(eq(plans.isActive, true), isNotNull(plans.stripePriceId)),
     orderBy: [asc(plans.sortOrder), asc(plans.priceCents)],
   })
+  const ledger = await recentLedgerEntries(db, customer.id, 10)
   return {
     ...dashboard,
     balanceCents: balance?.balanceCents ?? 0,
+    ledger,
     hasStripeCustomer: customer.stripeCustomerId !== null,
     cancelAtPeriodEnd: subscription?.cancelAtPeriodEnd ?? false,
     currentPlanSlug: dashboard.plan?.slug ?? null,

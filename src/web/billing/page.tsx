@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx'
+import { LEDGER_LABELS } from '../../billing/ledger'
 import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top-up'
 import type { PlanLimits } from '../../db/schema'
 import { PlanBanners } from '../components/banners'
@@ -104,6 +105,32 @@ export const BillingPage: FC<{ overview: BillingOverview; csrf: string; flash: s
             Top up
           </button>
         </StripeForm>
+        {overview.ledger.length > 0 ? (
+          <table class="small" data-testid="balance-ledger">
+            <caption>Latest balance changes</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Change</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Balance after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {overview.ledger.map((entry) => (
+                <tr>
+                  <td>{date(entry.createdAt)}</td>
+                  <td>
+                    {LEDGER_LABELS[entry.kind]}
+                    {entry.periodStart ? ` (period from ${date(entry.periodStart)})` : ''}
+                  </td>
+                  <td>{entry.amountCents < 0 ? `−${money(-entry.amountCents)}` : `+${money(entry.amountCents)}`}</td>
+                  <td>{money(entry.balanceAfterCents)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
       </section>
 
       <h2>Plans</h2>
