@@ -26,6 +26,8 @@ const TABLES = [
   'integration_providers',
   'integrations',
   'oauth_states',
+  'operator_actions',
+  'balance_ledger',
 ]
 
 describe('schema after migrations', () => {
