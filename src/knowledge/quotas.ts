@@ -42,20 +42,24 @@ type Usage = {
 }
 
 async function usageOf(db: Executor, customerId: string, lock: boolean): Promise<Usage | undefined> {
+  // The lock comes first, in its own statement: in READ COMMITTED a statement's subqueries read the
+  // snapshot taken when it started, so counting in the locking statement itself would miss the
+  // documents of an upload that held the lock meanwhile (seen on PostgreSQL, never on PGlite).
+  if (lock) await db.execute(sql`SELECT id FROM customers WHERE id = ${customerId} FOR UPDATE`)
   const { rows } = await db.execute<Usage>(sql`
     SELECT p.limits, s.id IS NOT NULL AS has_plan, s.current_period_start AS period_start,
       (SELECT count(*) FROM knowledge_documents d WHERE d.customer_id = c.id)::int AS documents,
       (SELECT coalesce(sum(d.file_size), 0) FROM knowledge_documents d WHERE d.customer_id = c.id)::bigint AS stored_bytes,
       (SELECT coalesce(sum(u.tokens), 0) FROM knowledge_embedding_usage u
         WHERE u.customer_id = c.id AND u.period_start = s.current_period_start)::bigint AS embedded_tokens
-    ${CURRENT_PLAN}${customerId}${lock ? sql` FOR UPDATE OF c` : sql``}`)
+    ${CURRENT_PLAN}${customerId}`)
   return rows[0]
 }
 
 /**
  * Throws FORBIDDEN (with `details.upgrade_url`) when the customer may not add a document of `bytes`:
  * no active or trialing plan, the plan's document count or storage reached, or this period's embedding
- * tokens used up. One statement; it locks the customer row, so call it in the transaction that
+ * tokens used up. Two statements; it locks the customer row, so call it in the transaction that
  * inserts the document and concurrent uploads are counted one after another.
  */
 export async function assertCanAddDocument(db: Executor, customerId: string, bytes: number): Promise<void> {
