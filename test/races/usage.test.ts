@@ -99,7 +99,7 @@ describeOnPostgres('race: usage batches at once', () => {
       const agents: Array<{ id: string }> = []
       for (let c = 0; c < 8; c++) agents.push((await billedAgent(db, { limits: BIG_LIMITS })).agent)
       const ids = Array.from({ length: 300 }, () => crypto.randomUUID())
-      const batches = Array.from({ length: CONCURRENCY }, (_, i) =>
+      const batches = Array.from({ length: CONCURRENCY + 8 }, (_, i) =>
         shuffled(ids).map((id) => report(agents[i % agents.length]!.id, { messages: 1 }, { request_id: id })),
       )
       const tag = 'race-usage-cross-customer'
