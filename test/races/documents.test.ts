@@ -11,7 +11,9 @@ import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakS
 describeOnPostgres('race: one document, many consumers', () => {
   it('consumers processing the same document at once leave one set of chunks', async () => {
     const { db } = testDb()
-    const kb = await factories(db).knowledgeBase()
+    const f = factories(db)
+    const kb = await f.knowledgeBase()
+    await f.subscription({ customerId: kb.customerId })
     const text = Array.from(
       { length: 60 },
       (_, i) => `Paragraph ${i}: the return policy allows refunds within thirty days of purchase.`,
