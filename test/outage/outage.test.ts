@@ -10,7 +10,7 @@ import { DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues'
 import { queueUsageReports } from '../../src/billing/rules/usage-queue'
 import * as s from '../../src/db/schema'
 import { addTextDocument } from '../../src/knowledge/documents'
-import { signature, stripeEvent } from '../billing/stripe-support'
+import { signature, stripeEvent, topUpSession } from '../billing/stripe-support'
 import { billedAgent, report } from '../internal-api/fixtures'
 import { bucket, message, recordingQueue } from '../knowledge/helpers'
 import { reportFigures, taggedWorker } from '../races/support'
@@ -48,15 +48,12 @@ async function deliverSigned(event: ReturnType<typeof stripeEvent>) {
   })
 }
 
+/** A paid top-up as our checkout creates it (an offered amount, in dollars' cents, recorded in metadata). */
 function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
-  return stripeEvent('checkout.session.completed', {
-    id: `cs_test_${uniq()}`,
-    mode: 'payment',
-    customer: customer.stripeCustomerId,
-    metadata: { customer_id: customer.id, kind: 'top_up' },
-    payment_status: 'paid',
-    amount_total: cents,
-  })
+  return stripeEvent(
+    'checkout.session.completed',
+    topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents }),
+  )
 }
 
 describe('database outage', () => {
@@ -148,7 +145,7 @@ describe('database outage', () => {
   it("webhooks answer 5xx while down and nothing is half-applied; Stripe's redelivery applies each event once", async () => {
     const { db } = testDb()
     const customer = await factories(db).customer()
-    const events = Array.from({ length: 20 }, (_, i) => topUp(customer, 100 + i))
+    const events = Array.from({ length: 20 }, (_, i) => topUp(customer, 500 + i))
     // The database goes away while the deliveries are in flight.
     const inFlight = Promise.all(events.map((e) => deliverSigned(e)))
     await new Promise((r) => setTimeout(r, 100))
@@ -181,7 +178,7 @@ describe('database outage', () => {
     // Stripe retries every delivery that did not get a 2xx (here: all of them again, to be sure).
     const redelivered = await Promise.all(events.map((e) => deliverSigned(e)))
     expect(redelivered.map((r) => r.status)).toEqual(events.map(() => 200))
-    expect(await balanceOf()).toBe(events.reduce((n, _e, i) => n + 100 + i, 0))
+    expect(await balanceOf()).toBe(events.reduce((n, _e, i) => n + 500 + i, 0))
     reportFigures('outage: webhooks', {
       deliveries: events.length,
       answered_5xx: failed.length,

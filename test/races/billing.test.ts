@@ -3,10 +3,10 @@ import { expect, it } from 'vitest'
 import { getBillingSettings } from '../../src/billing/rules/settings'
 import * as s from '../../src/db/schema'
 import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
-import { signature, stripeEvent } from '../billing/stripe-support'
+import { signature, stripeEvent, topUpSession } from '../billing/stripe-support'
 import { report } from '../internal-api/fixtures'
 import { testDb } from '../support/db'
-import { factories, uniq } from '../support/factories'
+import { factories } from '../support/factories'
 import { internalHeaders } from '../support/http'
 import { describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
 
@@ -44,14 +44,14 @@ describeOnPostgres('race: one over-limit customer, everything at once', () => {
       Array.from({ length: 10 }, () => report(agents[i % 2]!.id, { messages: 1 })),
     )
     const topUps = Array.from({ length: 10 }, (_, i) =>
-      stripeEvent('checkout.session.completed', {
-        id: `cs_test_${uniq()}`,
-        mode: 'payment',
-        customer: customer.stripeCustomerId,
-        metadata: { customer_id: customer.id, kind: 'top_up' },
-        payment_status: 'paid',
-        amount_total: 1000 + i,
-      }),
+      stripeEvent(
+        'checkout.session.completed',
+        topUpSession({
+          customerId: customer.id,
+          stripeCustomerId: customer.stripeCustomerId as string,
+          cents: 1000 + i,
+        }),
+      ),
     )
     const signedTopUps = await Promise.all(
       topUps.map(async (e) => {

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm'
 import { expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
-import { nowSeconds, signature, stripeEvent, stripeSubscription } from '../billing/stripe-support'
+import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpSession } from '../billing/stripe-support'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
@@ -31,15 +31,12 @@ async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], even
   return { outcomes, peakSessions }
 }
 
+/** A paid top-up as our checkout creates it (an offered amount, in dollars' cents, recorded in metadata). */
 function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
-  return stripeEvent('checkout.session.completed', {
-    id: `cs_test_${uniq()}`,
-    mode: 'payment',
-    customer: customer.stripeCustomerId,
-    metadata: { customer_id: customer.id, kind: 'top_up' },
-    payment_status: 'paid',
-    amount_total: cents,
-  })
+  return stripeEvent(
+    'checkout.session.completed',
+    topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents }),
+  )
 }
 
 describeOnPostgres('race: Stripe deliveries at once', () => {
@@ -48,7 +45,7 @@ describeOnPostgres('race: Stripe deliveries at once', () => {
     const customer = await factories(db).customer()
     // No balance row yet: the first credits race to create it.
     const repeated = topUp(customer, 5000)
-    const distinct = Array.from({ length: 30 }, (_, i) => topUp(customer, 100 + i))
+    const distinct = Array.from({ length: 30 }, (_, i) => topUp(customer, 500 + i))
     const deliveries = shuffled([...Array.from({ length: 10 }, () => repeated), ...distinct])
     const { outcomes, peakSessions } = await deliverAll('race-stripe-top-ups', db, deliveries)
 
@@ -59,7 +56,7 @@ describeOnPostgres('race: Stripe deliveries at once', () => {
     const balance = await db.query.extraUsageBalances.findFirst({
       where: eq(s.extraUsageBalances.customerId, customer.id),
     })
-    expect(balance?.balanceCents).toBe(5000 + distinct.reduce((n, _e, i) => n + 100 + i, 0))
+    expect(balance?.balanceCents).toBe(5000 + distinct.reduce((n, _e, i) => n + 500 + i, 0))
     const recorded = await db
       .select()
       .from(s.stripeEvents)

@@ -28,7 +28,7 @@ export function describeOnPostgres(name: string, body: () => void) {
 }
 
 /** Requests started in the same tick: at least this many run at once in every race case. */
-export const CONCURRENCY = 32
+export const CONCURRENCY = 48
 
 /**
  * The Worker's entry points with bindings whose database sessions carry `application_name = tag`
