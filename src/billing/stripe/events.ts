@@ -5,7 +5,6 @@ import type { Database, Executor } from '../../db/client'
 import { stripeEvents } from '../../db/schema'
 import { AppError } from '../../errors'
 import { reactivateAgentsIfBillingAllows } from '../rules/agent-reactivation'
-import { lockCustomer } from '../rules/customer-lock'
 import { enterGracePeriod } from '../rules/grace-period'
 import { addPrepaidCredit } from '../rules/prepaid-credit'
 import { invoiceSubscriptionId, parseCheckoutSession, parseSubscription, type SubscriptionSnapshot } from './objects'
@@ -136,7 +135,6 @@ async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date
   })
   // Before the subscription's own event: applying nothing and recording nothing lets Stripe retry.
   if (!stored) throw new EventNotApplicableYet(`Subscription ${subscriptionId}`)
-  await lockCustomer(tx, stored.customerId)
   const row = await markPastDue(tx, subscriptionId, stateAt)
   if (!row) return 'ignored'
   if (row.status !== 'past_due' && row.status !== 'unpaid') return 'processed'

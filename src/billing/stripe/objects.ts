@@ -105,7 +105,3 @@ export function invoiceSubscriptionId(object: unknown): string | undefined {
   const invoice = invoiceSchema.parse(object)
   return invoice.parent?.subscription_details?.subscription ?? invoice.subscription ?? undefined
 }
-
-export function objectId(object: unknown): string {
-  return z.object({ id: z.string().min(1) }).parse(object).id
-}
