@@ -28,7 +28,7 @@ export default defineConfig({
                 STRIPE_API_BASE: inject('stripeApiBase'),
                 OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
               },
-              // Tests hand batches to the consumer themselves (test/knowledge/helpers.ts `deliver`). The
+              // Tests hand batches to the consumer themselves (test/support/knowledge.ts `deliver`). The
               // local queue's own delivery waits for 10 messages or 5 s, not one message as in
               // wrangler.toml, so a document a page test uploads is still `pending` when the test looks.
               queueConsumers: {

@@ -4,7 +4,7 @@
 // the bombs, in the same run; the workerd process's memory is sampled all along.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { docxBomb, emptyPagesPdf, repeated } from '../../test/knowledge/hostile-files.ts'
+import { docxBomb, emptyPagesPdf, repeated } from '../../test/support/hostile-files.ts'
 import { proseText } from '../knowledge/corpus.ts'
 import { runInChild } from '../knowledge/modules.ts'
 import type { ExtractPeakResult } from '../knowledge/tasks.ts'

@@ -6,12 +6,11 @@ import { describe, expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
 import worker from '../../src/index'
 import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
-import { canRespond, postBatch, report } from '../internal-api/fixtures'
+import { canRespond, postBatch, report } from '../support/billing'
 import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories, uniq } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
-import { WebClient } from '../web/client'
 import {
   deliver,
   nowSeconds,
@@ -20,7 +19,8 @@ import {
   stripeRequests,
   stripeSubscription,
   topUpSession,
-} from './stripe-support'
+} from '../support/stripe'
+import { WebClient } from '../support/web-client'
 
 const DAY = 86_400
 

@@ -6,7 +6,7 @@ import { SIGNUP_LIMITS } from '../../src/customers/signup'
 import { testDb } from '../support/db'
 import { uniq } from '../support/factories'
 import { BASE, call } from '../support/http'
-import { WebClient } from '../web/client'
+import { WebClient } from '../support/web-client'
 
 const PASSWORD = 'correct horse battery'
 

@@ -5,7 +5,7 @@ import { MAX_WEBHOOK_BODY_BYTES } from '../../src/billing/stripe/verify'
 import { MAX_PASTED_TEXT_BODY_BYTES, MAX_UPLOAD_REQUEST_BYTES } from '../../src/knowledge/limits'
 import { testDb } from '../support/db'
 import { BASE, call, internalHeaders } from '../support/http'
-import { signedInCustomer } from '../web/setup'
+import { signedInCustomer } from '../support/web'
 
 const CHUNK = 64 * 1024
 

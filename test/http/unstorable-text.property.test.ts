@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { BASE, call, internalHeaders } from '../support/http'
-import { WebClient } from '../web/client'
-import { signedInCustomer } from '../web/setup'
+import { signedInCustomer } from '../support/web'
+import { WebClient } from '../support/web-client'
 
 const WIZARD = {
   steps: [

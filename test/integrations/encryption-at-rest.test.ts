@@ -14,7 +14,7 @@ import { decryptSecret, encryptNullable, encryptSecret } from '../../src/integra
 import { testDb } from '../support/db'
 import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
-import { recordingLogger } from './support'
+import { recordingLogger } from '../support/integrations'
 
 const keys = () => testConfig().ENCRYPTION_KEY
 

@@ -19,7 +19,7 @@ import {
   providerStats,
   recordingLogger,
   updateFakeClient,
-} from './support'
+} from '../support/integrations'
 
 const REDIRECT_URI = 'http://localhost/integrations/callback'
 const deps = () => ({ keys: testConfig().ENCRYPTION_KEY, logger: recordingLogger() })

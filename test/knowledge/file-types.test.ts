@@ -3,7 +3,7 @@ import { AppError } from '../../src/errors'
 import { detectDocumentType } from '../../src/knowledge/file-types'
 import { MAX_UPLOAD_BYTES } from '../../src/knowledge/limits'
 import { documentObjectKey } from '../../src/knowledge/storage'
-import { fixture } from './helpers'
+import { fixture } from '../support/knowledge'
 
 const refusal = (fn: () => unknown) => {
   try {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { uploadDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueue } from './helpers'
-import { docxBomb, emptyPagesPdf, repeated } from './hostile-files'
+import { docxBomb, emptyPagesPdf, repeated } from '../support/hostile-files'
+import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
 
 const MB = 1024 * 1024
 

@@ -6,7 +6,7 @@ import { SEARCH_MODES, type SearchMode, searchKnowledgeBase } from '../../src/kn
 import { testDb } from '../support/db'
 import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
-import { queryEmbedding } from './helpers'
+import { queryEmbedding } from '../support/knowledge'
 
 const ALL_MODES = SEARCH_MODES
 

@@ -17,7 +17,7 @@ import {
   fixture,
   message,
   recordingQueue,
-} from './helpers'
+} from '../support/knowledge'
 
 async function setup() {
   const { db } = testDb()

@@ -4,7 +4,7 @@ import { type SearchMode, searchKnowledgeBase } from '../../src/knowledge/search
 import { testDb } from '../support/db'
 import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
-import { queryEmbedding, vectorWithScore } from './helpers'
+import { queryEmbedding, vectorWithScore } from '../support/knowledge'
 
 async function setup() {
   const { db } = testDb()

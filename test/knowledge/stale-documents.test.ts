@@ -10,7 +10,7 @@ import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
-import { deliver, documentRow, message, recordingQueue } from './helpers'
+import { deliver, documentRow, message, recordingQueue } from '../support/knowledge'
 
 // The sweep acts on every stale row. Rows here are "started" in 2010 and swept "at" 2010, after the
 // 2001 the cron tests run at and long before the present, so no other test file's sweep meets them.

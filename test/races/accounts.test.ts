@@ -5,7 +5,7 @@ import { customers, customerUsers } from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { uniq } from '../support/factories'
 import { BASE } from '../support/http'
-import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from './support'
+import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from '../support/races'
 
 const PASSWORD = 'correct horse battery staple'
 

@@ -3,12 +3,12 @@ import { expect, it } from 'vitest'
 import { getBillingSettings } from '../../src/billing/rules/settings'
 import * as s from '../../src/db/schema'
 import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
-import { signature, stripeEvent, topUpSession } from '../billing/stripe-support'
-import { report } from '../internal-api/fixtures'
+import { report } from '../support/billing'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { internalHeaders } from '../support/http'
-import { describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
+import { describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from '../support/races'
+import { signature, stripeEvent, topUpSession } from '../support/stripe'
 
 const LIMIT = 100
 // The grace period ended long ago. The job runs "at" the day after, so it finds this customer and

@@ -3,10 +3,10 @@ import { expect, it } from 'vitest'
 import { DOCUMENT_QUEUE } from '../../queues'
 import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
 import { addTextDocument } from '../../src/knowledge/documents'
-import { bucket, message, recordingQueue } from '../knowledge/helpers'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from './support'
+import { bucket, message, recordingQueue } from '../support/knowledge'
+import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from '../support/races'
 
 describeOnPostgres('race: one document, many consumers', () => {
   // Most consumers find the document claimed and finish at once, so twice as many are started for

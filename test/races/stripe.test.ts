@@ -1,10 +1,17 @@
 import { eq, inArray } from 'drizzle-orm'
 import { expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
-import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpSession } from '../billing/stripe-support'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
-import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
+import {
+  CONCURRENCY,
+  describeOnPostgres,
+  reportFigures,
+  shuffled,
+  taggedWorker,
+  withPeakSessions,
+} from '../support/races'
+import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpSession } from '../support/stripe'
 
 type Event = ReturnType<typeof stripeEvent>
 

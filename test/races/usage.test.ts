@@ -1,10 +1,17 @@
 import { inArray, sql } from 'drizzle-orm'
 import { expect, it } from 'vitest'
 import { usageRecords, usageReports } from '../../src/db/schema'
-import { billedAgent, report } from '../internal-api/fixtures'
+import { billedAgent, report } from '../support/billing'
 import { testDb } from '../support/db'
 import { internalHeaders } from '../support/http'
-import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from './support'
+import {
+  CONCURRENCY,
+  describeOnPostgres,
+  reportFigures,
+  shuffled,
+  taggedWorker,
+  withPeakSessions,
+} from '../support/races'
 
 interface BatchResult {
   accepted: number

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { agentInstances, onboardingSessions } from '../../src/db/schema'
 import { testDb } from '../support/db'
-import { signedInCustomer } from './setup'
+import { signedInCustomer } from '../support/web'
 
 async function twoCustomers() {
   const { db } = testDb()

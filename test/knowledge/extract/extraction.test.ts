@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest'
+import { extractText } from '../../../src/knowledge/extract'
+import { htmlToText } from '../../../src/knowledge/extract/html'
+import { markdownToText } from '../../../src/knowledge/extract/markdown'
+import { pdfToText } from '../../../src/knowledge/extract/pdf'
+import { TextCollector } from '../../../src/knowledge/extract/text'
+import { detectDocumentType } from '../../../src/knowledge/file-types'
+import { docxBomb, emptyPagesPdf, repeated } from '../../support/hostile-files'
+import { type FixtureName, fixture } from '../../support/knowledge'
+
+const extract = (name: FixtureName) => extractText(detectDocumentType(name, fixture(name)), fixture(name))
+const utf8 = (s: string) => new TextEncoder().encode(s)
+
+describe('text extraction (spec 5.2)', () => {
+  it('extracts text from .txt files', async () => {
+    expect(await extract('sample.txt')).toContain('Hello, this is test content.')
+  })
+
+  it('extracts text from .md files, without the markup', async () => {
+    const content = await extract('sample.md')
+    expect(content).toContain('Heading')
+    expect(content).toContain('bold')
+    expect(content).toContain('This is bold text with a link and code.')
+    expect(content).not.toMatch(/[#*`[\]]|https:/)
+  })
+
+  it('extracts text from HTML, stripping tags, scripts, styles and comments', async () => {
+    const content = await extract('sample.html')
+    expect(content).toContain('Title')
+    expect(content).toContain('Content here & more.')
+    expect(content).not.toContain('<h1>')
+    expect(content).not.toMatch(/alert|color: red|hidden comment|Enable JS/)
+  })
+
+  it('extracts text from PDF files (unpdf), every page', async () => {
+    const content = await extract('sample.pdf')
+    expect(content).toContain('Password reset guide')
+    expect(content).toContain('Refunds are issued within 14 days.')
+  })
+
+  it('extracts text from DOCX files (mammoth)', async () => {
+    const content = await extract('sample.docx')
+    expect(content).toContain('Quarterly onboarding handbook')
+    expect(content).toContain('Every new hire receives a laptop on day one.')
+  })
+
+  it('extracts the spec example strings', async () => {
+    expect(await extractText('txt', utf8('Hello, this is test content.'))).toBe('Hello, this is test content.')
+    const md = await extractText('md', utf8('# Heading\n\nThis is **bold** text.'))
+    expect(md).toBe('Heading\n\nThis is bold text.')
+    const html = await extractText('html', utf8('<html><body><h1>Title</h1><p>Content here.</p></body></html>'))
+    expect(html).toBe('Title\n\nContent here.')
+  })
+})
+
+describe('files that cannot be read end with a message that says why', () => {
+  it.each([
+    ['empty.txt', 'The file is empty (0 bytes)'],
+    ['empty.pdf', 'The file is empty (0 bytes)'],
+    ['corrupt.pdf', 'The PDF is damaged or not a valid PDF file'],
+    ['encrypted.pdf', 'The PDF is encrypted (password-protected)'],
+    ['blank.pdf', 'The PDF contains no text'],
+    ['corrupt.docx', 'The Word document is damaged or not a valid .docx file'],
+  ] as const)('%s', async (name, message) => {
+    await expect(extract(name)).rejects.toMatchObject({
+      code: 'UNPROCESSABLE_ENTITY',
+      message: expect.stringContaining(message),
+    })
+  })
+
+  it('a text file with only whitespace has no text', async () => {
+    await expect(extractText('txt', utf8(' \n\t \n'))).rejects.toThrow('The text file contains no text')
+  })
+
+  it('limits PDF pages and time', async () => {
+    await expect(pdfToText(fixture('sample.pdf'), { maxPages: 1 })).rejects.toThrow(
+      'The PDF has 2 pages; the limit is 1',
+    )
+    await expect(pdfToText(fixture('sample.pdf'), { timeLimitMs: -1 })).rejects.toThrow('took too long')
+  })
+})
+
+describe('markup helpers', () => {
+  it('decodes entities and keeps block structure', () => {
+    expect(htmlToText('<p>Caf&eacute; &#233; &#x41;&lt;b&gt;</p><div>Next</div>')).toBe('Caf&eacute; é A<b>\n\nNext')
+  })
+
+  it('drops an unterminated script', () => {
+    expect(htmlToText('<p>Visible</p><script>var secret = 1')).toBe('Visible')
+  })
+
+  it('keeps words of links, images, lists and tables in Markdown', () => {
+    const text = markdownToText(
+      '![Logo](x.png)\n\n1. [Docs](https://d)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```js\nconst x = 1\n```',
+    )
+    expect(text).toContain('Logo')
+    expect(text).toContain('Docs')
+    expect(text).toContain('const x = 1')
+    expect(text).not.toMatch(/```|\]\(|---/)
+  })
+})
+
+describe('hostile input: linear extraction and budgets', () => {
+  it('a 12 MB tag bomb of unclosed <head> tags is read in one pass and has no text', async () => {
+    await expect(extractText('html', repeated('<head>', 12 * 1024 * 1024))).rejects.toThrow(
+      'The HTML file contains no text',
+    )
+  })
+
+  it.each([
+    ['<p>one<a href="x">two<b>three', 'one two three'],
+    ['<svg><svg>kept<div>text', 'kept\ntext'],
+    ['before<!-- never closed <p>hidden', 'before'],
+    ['a <b>c</b> <i title="x > y">d</i> < e', 'a c d < e'],
+    ['<title>T &amp; C</title><p>Body', 'T & C\n\nBody'],
+  ])('unclosed markup: %j → %j', (html, text) => {
+    expect(htmlToText(html)).toBe(text)
+  })
+
+  it('stops an HTML document at the text limit while reading it', () => {
+    expect(() => htmlToText('<p>hello world'.repeat(1000), new TextCollector(500))).toThrow(
+      'more than 500 characters of text',
+    )
+  })
+
+  it('a 12 MB emphasis bomb is read in one pass and refused for its amount of text', async () => {
+    await expect(extractText('md', repeated('**a ', 12 * 1024 * 1024))).rejects.toThrow(
+      'The document has more than 4,000,000 characters of text',
+    )
+  })
+
+  it.each([
+    ['**a '.repeat(50_000), 'a a a'],
+    ['[a]('.repeat(50_000), '[a]([a]('],
+    [`# a${' '.repeat(100_000)}b`, 'a b'],
+    ['_'.repeat(100_000), ''],
+  ])('unclosed Markdown keeps its words (%#)', (markdown, start) => {
+    expect(markdownToText(markdown).replace(/ +/g, ' ').startsWith(start)).toBe(true)
+  })
+
+  it('keeps intraword underscores, lone asterisks and nested links apart from their markup', () => {
+    expect(markdownToText('snake_case_name and 2 * 3 with ~~old~~ [a **b**](u) > quote')).toBe(
+      'snake_case_name and 2 * 3 with old a b > quote',
+    )
+    expect(markdownToText('> > deep\n>> quote')).toBe('deep\nquote')
+  })
+
+  it('removes NUL and lone surrogates from extracted text, keeping surrogate pairs', async () => {
+    expect(await extractText('txt', utf8('a\0b 😀'))).toBe('ab 😀')
+    expect(await extractText('html', utf8('<p>x&#xD800;y&#xDC00;z &#x1F600;</p>'))).toBe('xyz 😀')
+  })
+
+  it('refuses a DOCX zip bomb (400 MB of zeros in about 400 KB) by its declared size', async () => {
+    const bomb = await docxBomb(400 * 1024 * 1024)
+    expect(bomb.byteLength).toBeLessThan(1024 * 1024)
+    expect(detectDocumentType('bomb.docx', bomb)).toBe('docx')
+    await expect(extractText('docx', bomb)).rejects.toThrow('The Word document unpacks to more than 100 MB')
+  })
+
+  it('refuses a DOCX zip bomb whose directory lies about its size, by inflating and counting', async () => {
+    await expect(extractText('docx', await docxBomb(200 * 1024 * 1024, { lie: true }))).rejects.toThrow(
+      'The Word document unpacks to more than 100 MB',
+    )
+    await expect(
+      extractText('docx', await docxBomb(30 * 1024 * 1024, { lie: true, part: 'word/header1.xml' })),
+    ).rejects.toThrow("The Word document's text unpacks to more than 20 MB")
+  })
+
+  it('refuses a PDF of 5,000 empty pages by its page count', async () => {
+    await expect(extractText('pdf', emptyPagesPdf(5000))).rejects.toThrow('The PDF has 5,000 pages; the limit is 500')
+  })
+
+  it('stops a PDF at the text limit while reading it', async () => {
+    await expect(pdfToText(fixture('sample.pdf'), { collector: new TextCollector(20) })).rejects.toThrow(
+      'more than 20 characters of text',
+    )
+  })
+
+  it.each([
+    ['sample.pdf', 'The PDF is damaged'],
+    ['sample.docx', 'The Word document is damaged'],
+  ] as const)('a truncated %s is damaged', async (name, message) => {
+    const bytes = fixture(name)
+    const half = bytes.subarray(0, Math.floor(bytes.byteLength / 2))
+    await expect(extractText(name === 'sample.pdf' ? 'pdf' : 'docx', half)).rejects.toThrow(message)
+  })
+})

@@ -1,0 +1,132 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { knowledgeDocuments, knowledgeEmbeddingUsage } from '../../src/db/schema'
+import { addTextDocument, uploadDocument } from '../../src/knowledge/documents'
+import { testDb } from '../support/db'
+import { factories } from '../support/factories'
+import { BASE, call } from '../support/http'
+import { bucket, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
+import { signedInCustomer } from '../support/web'
+import type { WebClient } from '../support/web-client'
+
+async function customerOnPlan(
+  limits: Record<string, number> | null,
+  status: 'active' | 'trialing' | 'expired' = 'active',
+) {
+  const { db } = testDb()
+  const f = factories(db)
+  const kb = await f.knowledgeBase()
+  if (limits) {
+    const plan = await f.plan({ limits })
+    await f.subscription({ customerId: kb.customerId, planId: plan.id, status })
+  }
+  const { queue, sent } = recordingQueue()
+  const deps = { db, bucket: bucket(), queue }
+  const upload = (fileName: string, bytes: Uint8Array) =>
+    uploadDocument(deps, { customerId: kb.customerId, kbId: kb.id, fileName, bytes })
+  const paste = (text: string) =>
+    addTextDocument(deps, { customerId: kb.customerId, kbId: kb.id, title: 'Pasted', text })
+  const documents = () => db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.customerId, kb.customerId))
+  const stored = async () => (await bucket().list({ prefix: `customers/${kb.customerId}/` })).objects
+  return { db, kb, upload, paste, sent, documents, stored }
+}
+
+const planRefusal = (limit: string, message: string) => ({
+  code: 'FORBIDDEN',
+  message: expect.stringContaining(message),
+  details: expect.objectContaining({ limit, upgrade_url: '/billing/' }),
+})
+
+describe('plan limits on documents (checked at upload, trial included)', () => {
+  it('refuses the document beyond the plan’s count, storing and queueing nothing', async () => {
+    const c = await customerOnPlan({ documents: 2 }, 'trialing')
+    await c.upload('a.txt', fixture('sample.txt'))
+    await c.paste('Second document.')
+    await expect(c.upload('c.txt', fixture('sample.txt'))).rejects.toMatchObject(
+      planRefusal('documents', 'Your plan allows 2 documents and you have 2'),
+    )
+    expect(await c.documents()).toHaveLength(2)
+    expect(await c.stored()).toHaveLength(2)
+    expect(c.sent).toHaveLength(2)
+  })
+
+  it('refuses a file that does not fit in the plan’s storage', async () => {
+    const c = await customerOnPlan({ document_storage_mb: 1 })
+    await c.upload('small.txt', new TextEncoder().encode('x '.repeat(300_000)))
+    await expect(c.upload('big.txt', new TextEncoder().encode('y '.repeat(300_000)))).rejects.toMatchObject(
+      planRefusal('document_storage_mb', 'Your plan stores 1 MB of documents'),
+    )
+    expect(await c.documents()).toHaveLength(1)
+  })
+
+  it('refuses uploads without an active or trialing plan', async () => {
+    for (const c of [await customerOnPlan(null), await customerOnPlan({ documents: 10 }, 'expired')]) {
+      await expect(c.paste('Anything.')).rejects.toMatchObject(planRefusal('plan', 'An active subscription or trial'))
+      expect(await c.stored()).toEqual([])
+    }
+  })
+
+  it('concurrent uploads are counted one after another', async () => {
+    const c = await customerOnPlan({ documents: 3 })
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => c.paste(`Document ${i}.`)))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3)
+    expect(await c.documents()).toHaveLength(3)
+  })
+})
+
+describe('plan limit on embedded tokens per period', () => {
+  it('indexes within the budget, records the tokens, fails a document that would pass it, then refuses uploads', async () => {
+    const c = await customerOnPlan({ embedding_tokens: 1000 })
+    const small = await c.paste('word '.repeat(600))
+    await deliver([message(small.id)])
+    expect((await documentRow(c.db, small.id))!.status).toBe('indexed')
+    const [usage] = await c.db
+      .select()
+      .from(knowledgeEmbeddingUsage)
+      .where(eq(knowledgeEmbeddingUsage.customerId, c.kb.customerId))
+    expect(usage!.tokens).toBeGreaterThanOrEqual(600)
+
+    const big = await c.paste('word '.repeat(1500))
+    const result = await deliver([message(big.id)])
+    expect(result.retryMessages).toEqual([])
+    const failed = await documentRow(c.db, big.id)
+    expect(failed!.status).toBe('error')
+    expect(failed!.errorMessage).toMatch(/tokens to index, more than the \d+ left of your plan's 1,000/)
+    expect(failed!.errorMessage).toContain('/billing/')
+
+    await c.db
+      .update(knowledgeEmbeddingUsage)
+      .set({ tokens: 1000 })
+      .where(eq(knowledgeEmbeddingUsage.customerId, c.kb.customerId))
+    await expect(c.paste('One more.')).rejects.toMatchObject(
+      planRefusal('embedding_tokens', 'tokens of document indexing for this billing period are used up'),
+    )
+  })
+})
+
+async function postUpload(web: WebClient, kbId: string, fileName: string) {
+  const form = new FormData()
+  form.set('_csrf', web.csrf!)
+  form.append('files', new File([fixture('sample.txt')], fileName, { type: 'text/plain' }))
+  const cookie = [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  return call(`/knowledge/${kbId}/documents`, {
+    method: 'POST',
+    headers: { Cookie: cookie, Origin: BASE },
+    body: form,
+    redirect: 'manual',
+  })
+}
+
+describe('the knowledge base page', () => {
+  it('shows the plan limit as a readable message with a link to upgrade', async () => {
+    const { db } = testDb()
+    const { customer, f, web } = await signedInCustomer(db, { documents: 1 })
+    const kb = await f.knowledgeBase({ customerId: customer.id })
+    expect((await postUpload(web, kb.id, 'one.txt')).status).toBe(303)
+    const refused = await postUpload(web, kb.id, 'two.txt')
+    expect(refused.status).toBe(422)
+    const html = await refused.text()
+    expect(html).toContain('Your plan allows 1 document and you have 1')
+    expect(html).toContain('href="/billing/"')
+  })
+})

@@ -1,0 +1,106 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues'
+import type { Executor } from '../../src/db/client'
+import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
+import worker from '../../src/index'
+import { embedQuery } from '../../src/knowledge/embeddings'
+import blankPdf from '../fixtures/knowledge/blank.pdf?inline'
+import corruptDocx from '../fixtures/knowledge/corrupt.docx?inline'
+import corruptPdf from '../fixtures/knowledge/corrupt.pdf?inline'
+import emptyPdf from '../fixtures/knowledge/empty.pdf?inline'
+import emptyTxt from '../fixtures/knowledge/empty.txt?inline'
+import encryptedPdf from '../fixtures/knowledge/encrypted.pdf?inline'
+import notReallyPdf from '../fixtures/knowledge/not-really.pdf?inline'
+import sampleDocx from '../fixtures/knowledge/sample.docx?inline'
+import sampleHtml from '../fixtures/knowledge/sample.html?inline'
+import sampleMd from '../fixtures/knowledge/sample.md?inline'
+import samplePdf from '../fixtures/knowledge/sample.pdf?inline'
+import sampleTxt from '../fixtures/knowledge/sample.txt?inline'
+import { env, testConfig } from './env'
+
+const FIXTURES = {
+  'sample.txt': sampleTxt,
+  'sample.md': sampleMd,
+  'sample.html': sampleHtml,
+  'sample.pdf': samplePdf,
+  'sample.docx': sampleDocx,
+  'empty.txt': emptyTxt,
+  'empty.pdf': emptyPdf,
+  'blank.pdf': blankPdf,
+  'corrupt.pdf': corruptPdf,
+  'corrupt.docx': corruptDocx,
+  'encrypted.pdf': encryptedPdf,
+  'not-really.pdf': notReallyPdf,
+}
+export type FixtureName = keyof typeof FIXTURES
+
+/** The bytes of a committed fixture file under test/fixtures/knowledge. */
+export function fixture(name: FixtureName): Uint8Array {
+  const base64 = FIXTURES[name].slice(FIXTURES[name].indexOf(',') + 1)
+  const binary = atob(base64)
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+}
+
+export const bucket = () => env.UPLOADS
+
+/** A queue that records what was sent, for domain functions that enqueue. */
+export function recordingQueue() {
+  const sent: unknown[] = []
+  const queue = {
+    send: async (body: unknown) => {
+      sent.push(body)
+    },
+    sendBatch: async () => {},
+  } as unknown as Queue
+  return { queue, sent }
+}
+
+let sequence = 0
+export function message(documentId: string, attempts = 1) {
+  return { id: `msg-${++sequence}-${documentId}`, timestamp: new Date(), attempts, body: { documentId } }
+}
+
+/** Runs the Worker's real queue handler on a batch and returns what it acked and retried. */
+export async function deliver(
+  messages: Array<{ id: string; timestamp: Date; attempts: number; body: unknown }>,
+  queue = DOCUMENT_QUEUE,
+) {
+  const batch = createMessageBatch(queue, messages)
+  const ctx = createExecutionContext()
+  await worker.queue(batch, env, ctx)
+  return getQueueResult(batch, ctx)
+}
+
+export const deliverDeadLetters = (messages: Parameters<typeof deliver>[0]) =>
+  deliver(messages, DOCUMENT_DEAD_LETTER_QUEUE)
+
+export async function documentRow(db: Executor, id: string) {
+  const [doc] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.id, id))
+  return doc
+}
+
+export async function chunksOf(db: Executor, documentId: string) {
+  return db
+    .select()
+    .from(documentChunks)
+    .where(eq(documentChunks.documentId, documentId))
+    .orderBy(documentChunks.chunkIndex)
+}
+
+export const queryEmbedding = (text: string) => embedQuery(testConfig(), text)
+
+/** A unit vector whose cosine similarity with the unit vector `q` is exactly `score`. */
+export function vectorWithScore(q: Float32Array, score: number, seed = 1): number[] {
+  let state = seed * 2654435761
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648
+    return state / 2147483648 - 0.5
+  }
+  const u = Array.from(q, () => random())
+  const dot = u.reduce((s, v, i) => s + v * q[i]!, 0)
+  for (let i = 0; i < u.length; i++) u[i]! -= dot * q[i]!
+  const norm = Math.sqrt(u.reduce((s, v) => s + v * v, 0))
+  const side = Math.sqrt(Math.max(0, 1 - score * score))
+  return Array.from(q, (v, i) => score * v + (side * u[i]!) / norm)
+}

@@ -1,0 +1,161 @@
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import * as s from '../../../src/db/schema'
+import { testDb } from '../../support/db'
+import { factories, uniq } from '../../support/factories'
+import { WebClient } from '../../support/web-client'
+
+async function signedIn(customerOverrides: Parameters<ReturnType<typeof factories>['customer']>[0] = {}) {
+  const { db } = testDb()
+  const f = factories(db)
+  const customer = await f.customer(customerOverrides)
+  const user = await f.customerUser({ customerId: customer.id })
+  const client = new WebClient()
+  await client.loginAs(db, user)
+  return { db, f, customer, client }
+}
+
+async function operatorAction(db: ReturnType<typeof testDb>['db'], customerId: string) {
+  const [row] = await db
+    .insert(s.operatorActions)
+    .values({ operator: 'support', action: 'credit', customerId, target: 'x', reason: 'goodwill' })
+    .returning({ id: s.operatorActions.id })
+  return row?.id as string
+}
+
+describe('GET /billing/', () => {
+  it('needs login', async () => {
+    const res = await new WebClient().get('/billing/')
+    expect(res.status).toBe(302)
+    expect(res.headers.get('Location')).toBe('/login?next=%2Fbilling%2F')
+  })
+
+  it('shows plan, status, period, usage against limits, balance and plans to switch to', async () => {
+    const { f, customer, client } = await signedIn()
+    const plan = await f.plan({ name: `Starter${uniq()}`, limits: { messages: 100, tokens: 10000 } })
+    const other = await f.plan({ name: `Scale${uniq()}`, priceCents: 19900 })
+    await f.subscription({
+      customerId: customer.id,
+      planId: plan.id,
+      currentPeriodStart: new Date('2030-03-01T00:00:00Z'),
+      currentPeriodEnd: new Date('2030-03-31T00:00:00Z'),
+    })
+    const agent = await f.agentInstance({ customerId: customer.id })
+    await f.usageRecord({
+      customerId: customer.id,
+      agentInstanceId: agent.id,
+      periodStart: new Date('2030-03-01T00:00:00Z'),
+      periodEnd: new Date('2030-03-31T00:00:00Z'),
+      messages: 42,
+    })
+    await f.extraUsageBalance({ customerId: customer.id, balanceCents: 1234 })
+
+    const { res, html } = await client.page('/billing/')
+    expect(res.status).toBe(200)
+    expect(html).toContain(plan.name)
+    expect(html).toContain('active')
+    expect(html).toContain('Period 2030-03-01 to 2030-03-31')
+    expect(html).toMatch(/<strong>42<\/strong>\s*<span class="muted"> of 100<\/span>/)
+    expect(html).toContain('$12.34')
+    expect(html).toContain(`Switch to ${other.name}`)
+    expect(html).toContain('$199.00')
+    expect(html).toContain('action="/billing/portal/"')
+    expect(html).toContain('action="/billing/top-up/"')
+    expect(html).not.toMatch(/sk_test|whsec_/)
+  })
+
+  it("counts only this period's usage: not the trial's, not a closed period's", async () => {
+    const { f, customer, client } = await signedIn()
+    const plan = await f.plan({ limits: { messages: 100 } })
+    await f.subscription({
+      customerId: customer.id,
+      planId: plan.id,
+      currentPeriodStart: new Date('2030-03-10T00:00:00Z'),
+      currentPeriodEnd: new Date('2030-04-10T00:00:00Z'),
+    })
+    const agent = await f.agentInstance({ customerId: customer.id })
+    const record = (periodStart: string, periodEnd: string, messages: number) =>
+      f.usageRecord({
+        customerId: customer.id,
+        agentInstanceId: agent.id,
+        periodStart: new Date(periodStart),
+        periodEnd: new Date(periodEnd),
+        messages,
+      })
+    await record('2030-03-01T00:00:00Z', '2030-03-15T00:00:00Z', 30) // the trial, overlapping the paid period
+    await record('2030-02-10T00:00:00Z', '2030-03-10T00:00:00Z', 50) // the period before
+    await record('2030-03-10T00:00:00Z', '2030-04-10T00:00:00Z', 7)
+    for (const path of ['/billing/', '/dashboard']) {
+      const { html } = await client.page(path)
+      expect(html).toMatch(/<strong>7<\/strong>\s*<span class="muted"> of 100<\/span>/)
+    }
+  })
+
+  it('shows the latest balance ledger entries: top-up, overage charge with its period, support credit', async () => {
+    const { db, customer, client } = await signedIn()
+    const empty = await client.page('/billing/')
+    expect(empty.html).not.toContain('data-testid="balance-ledger"')
+    const action = await operatorAction(db, customer.id)
+    await db.insert(s.balanceLedger).values([
+      {
+        customerId: customer.id,
+        kind: 'top_up',
+        amountCents: 2500,
+        balanceAfterCents: 2500,
+        stripeCheckoutSessionId: `cs_${uniq()}`,
+        createdAt: new Date('2030-03-02T00:00:00Z'),
+      },
+      {
+        customerId: customer.id,
+        kind: 'overage_charge',
+        amountCents: -310,
+        balanceAfterCents: 2190,
+        periodStart: new Date('2030-03-01T00:00:00Z'),
+        createdAt: new Date('2030-03-03T00:00:00Z'),
+      },
+      {
+        customerId: customer.id,
+        kind: 'operator_credit',
+        amountCents: 1250,
+        balanceAfterCents: 3440,
+        operatorActionId: action,
+        createdAt: new Date('2030-03-04T00:00:00Z'),
+      },
+    ])
+    const { html } = await client.page('/billing/')
+    const ledger = html.slice(html.indexOf('data-testid="balance-ledger"'))
+    const rows = [
+      ...ledger.matchAll(/<tr><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g),
+    ].map((m) => m.slice(1))
+    expect(rows).toEqual([
+      ['2030-03-04', 'Credit from support', '+$12.50', '$34.40'],
+      ['2030-03-03', 'Overage charge (period from 2030-03-01)', '−$3.10', '$21.90'],
+      ['2030-03-02', 'Top-up', '+$25.00', '$25.00'],
+    ])
+  })
+
+  it('shows the trial banner with its end', async () => {
+    const { f, customer, client } = await signedIn()
+    const trialEndsAt = new Date(Date.now() + 5 * 86_400_000)
+    await f.subscription({ customerId: customer.id, status: 'trialing', trialEndsAt, stripeSubscriptionId: null })
+    const { html } = await client.page('/billing')
+    expect(html).toContain('Free trial')
+    expect(html).toContain(trialEndsAt.toISOString().slice(0, 10))
+  })
+
+  it('shows the grace banner with its end', async () => {
+    const { db, f, customer, client } = await signedIn()
+    await f.subscription({ customerId: customer.id, status: 'past_due' })
+    const graceEnds = new Date(Date.now() + 12 * 3_600_000)
+    await db.update(s.customers).set({ gracePeriodEndsAt: graceEnds }).where(eq(s.customers.id, customer.id))
+    const { html } = await client.page('/billing/')
+    expect(html).toContain('Grace period')
+    expect(html).toContain(graceEnds.toISOString().slice(0, 10))
+  })
+
+  it('confirms a finished checkout', async () => {
+    const { client } = await signedIn()
+    const { html } = await client.page('/billing/?checkout=success')
+    expect(html).toContain('as soon as Stripe confirms the payment')
+  })
+})
