@@ -13,8 +13,6 @@ import { MAX_PASTED_TEXT_BODY_BYTES, MAX_UPLOAD_REQUEST_BYTES } from './knowledg
 import { health } from './routes/health'
 import type { HonoEnv } from './types'
 import { createWebApp } from './web/app'
-import { billingWebRoutes } from './web/billing/routes'
-import { integrationWebRoutes } from './web/integrations/routes'
 
 export const contentSecurityPolicy = {
   defaultSrc: ["'self'"],
@@ -60,8 +58,6 @@ export function createApp() {
   app.route('/', health)
   app.route('/api/internal', createInternalApi())
   app.route('/', billingWebhook)
-  app.route('/', billingWebRoutes)
-  app.route('/', integrationWebRoutes)
   app.route('/', createWebApp())
   return app
 }

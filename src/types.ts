@@ -26,7 +26,7 @@ export interface HonoEnv {
   Variables: {
     requestId: string
     services: Services
-    /** Set by `requireCustomer()` (src/web/session.ts) on customer pages. */
+    /** Set by `requireCustomer()` (src/web/shared/session.ts) on customer pages. */
     customer?: Customer
     session?: CustomerSession
   }

@@ -2,9 +2,9 @@ import type { FC } from 'hono/jsx'
 import { LEDGER_LABELS } from '../../billing/ledger'
 import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top-up'
 import type { PlanLimits } from '../../db/schema'
-import { PlanBanners } from '../components/banners'
-import { formatNumber, UsageMeters } from '../components/usage-meters'
-import { CsrfField } from '../layout'
+import { PlanBanners } from '../shared/banners'
+import { CsrfField } from '../shared/layout'
+import { formatNumber, UsageMeters } from '../shared/usage-meters'
 import type { BillingOverview } from './load'
 
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`

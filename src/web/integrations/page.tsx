@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { IntegrationSummary } from '../../integrations/model'
 import type { ProviderChoice } from '../../integrations/providers'
-import { CsrfField } from '../layout'
+import { CsrfField } from '../shared/layout'
 
 export interface IntegrationsPageProps {
   providers: ProviderChoice[]

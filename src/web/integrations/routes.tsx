@@ -6,9 +6,9 @@ import { disconnectIntegration } from '../../integrations/disconnect'
 import { listConnectableProviders } from '../../integrations/providers'
 import { listIntegrations } from '../../integrations/queries'
 import type { HonoEnv } from '../../types'
-import { csrfTokenOf } from '../csrf'
-import { page } from '../layout'
-import { requireCustomer, signedIn } from '../session'
+import { csrfTokenOf } from '../shared/csrf'
+import { page } from '../shared/layout'
+import { requireCustomer, signedIn } from '../shared/session'
 import { IntegrationsPage, type IntegrationsPageProps, integrationsFlash } from './page'
 
 const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/)

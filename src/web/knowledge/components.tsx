@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { KnowledgeDocument } from '../../knowledge/documents'
 import type { SearchResult } from '../../knowledge/search'
-import { CsrfField } from '../layout'
+import { CsrfField } from '../shared/layout'
 
 const STATUS_LABEL: Record<KnowledgeDocument['status'], string> = {
   pending: 'Waiting',

@@ -3,8 +3,8 @@ import { SEARCH_LANGUAGES, type SearchLanguage } from '../../db/schema'
 import type { KnowledgeDocument } from '../../knowledge/documents'
 import { ACCEPTED_EXTENSIONS } from '../../knowledge/file-types'
 import type { SearchMode, SearchResult } from '../../knowledge/search'
-import { SelectField, TextAreaField, TextField } from '../components/field'
-import { CsrfField } from '../layout'
+import { SelectField, TextAreaField, TextField } from '../shared/field'
+import { CsrfField } from '../shared/layout'
 import { DocumentsTable, SearchResults } from './components'
 
 export interface KnowledgeBaseSummary {

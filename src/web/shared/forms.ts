@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { HonoEnv } from '../types'
+import type { HonoEnv } from '../../types'
 
 export type FormValues = Record<string, string | string[]>
 

@@ -17,12 +17,12 @@ import { activeAgentTypes } from '../../agents/onboarding/session'
 import { asForm, validateFields } from '../../agents/onboarding/validate'
 import { agentTypes, knowledgeBases, onboardingSessions } from '../../db/schema'
 import type { HonoEnv } from '../../types'
-import { csrfTokenOf } from '../csrf'
-import { field, readForm } from '../forms'
-import { page } from '../layout'
-import { AgentPage, type AgentPageProps } from '../pages/agent'
-import { CatalogPage } from '../pages/catalog'
-import { requireCustomer, signedIn } from '../session'
+import { csrfTokenOf } from '../shared/csrf'
+import { field, readForm } from '../shared/forms'
+import { page } from '../shared/layout'
+import { requireCustomer, signedIn } from '../shared/session'
+import { CatalogPage } from './catalog-page'
+import { AgentPage, type AgentPageProps } from './page'
 
 const NOTICES: Record<string, string> = {
   configuration: 'Configuration saved.',

@@ -1,9 +1,9 @@
 import type { FC } from 'hono/jsx'
 import type { KnowledgeBaseOption } from '../../agents/onboarding/knowledge-base-step'
 import type { KnowledgeBaseSpec, WizardStep } from '../../agents/onboarding/schema'
-import { SchemaField } from '../components/field'
-import { KeyReveal } from '../components/key-reveal'
-import { CsrfField } from '../layout'
+import { SchemaField } from '../shared/field'
+import { KeyReveal } from '../shared/key-reveal'
+import { CsrfField } from '../shared/layout'
 
 export interface WizardProps {
   typeName: string

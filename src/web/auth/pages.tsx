@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { TextField } from '../components/field'
+import { TextField } from '../shared/field'
 
 export const LandingPage: FC = () => (
   <section class="card narrow">

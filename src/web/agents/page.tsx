@@ -2,9 +2,9 @@ import type { FC } from 'hono/jsx'
 import type { AgentInstance } from '../../agents/manage'
 import type { FieldSpec } from '../../agents/onboarding/schema'
 import { isBillingDisabledReason } from '../../billing/rules/agent-reactivation'
-import { SchemaField } from '../components/field'
-import { KeyReveal } from '../components/key-reveal'
-import { CsrfField } from '../layout'
+import { SchemaField } from '../shared/field'
+import { KeyReveal } from '../shared/key-reveal'
+import { CsrfField } from '../shared/layout'
 
 export interface AgentPageProps {
   agent: AgentInstance

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { HonoEnv } from '../types'
+import type { HonoEnv } from '../../types'
 
 /** `/static/*` from the Worker's assets binding (wrangler runs the Worker first for every path). */
 export const staticAssets = new Hono<HonoEnv>().get('/static/*', async (c) => {

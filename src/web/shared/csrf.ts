@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { AppError } from '../errors'
-import { timingSafeEqualStrings } from '../platform/crypto'
-import type { HonoEnv } from '../types'
+import { AppError } from '../../errors'
+import { timingSafeEqualStrings } from '../../platform/crypto'
+import type { HonoEnv } from '../../types'
 
 /** Hidden form field and header that carry the session's CSRF token. */
 export const CSRF_FIELD = '_csrf'

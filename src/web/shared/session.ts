@@ -7,8 +7,8 @@ import {
   deleteSession,
   findSession,
   SESSION_ABSOLUTE_TIMEOUT_MS,
-} from '../customers/sessions'
-import type { HonoEnv } from '../types'
+} from '../../customers/sessions'
+import type { HonoEnv } from '../../types'
 import { crossSiteRequest, isSameOrigin, isUnsafeMethod, verifyCsrf } from './csrf'
 import { localPath } from './forms'
 

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { Dashboard } from '../../customers/dashboard'
-import { PlanBanners } from '../components/banners'
-import { formatNumber, UsageMeters } from '../components/usage-meters'
+import { PlanBanners } from '../shared/banners'
+import { formatNumber, UsageMeters } from '../shared/usage-meters'
 
 export const DashboardPage: FC<{ dashboard: Dashboard }> = ({ dashboard }) => {
   const { plan, agents, knowledgeBases, usage } = dashboard

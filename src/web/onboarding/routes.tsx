@@ -17,11 +17,11 @@ import {
 import { assertWithinPlanLimit } from '../../billing/rules/plan-limits'
 import { AppError, notFound } from '../../errors'
 import type { HonoEnv } from '../../types'
-import { csrfTokenOf } from '../csrf'
-import { field, isHtmx, readForm } from '../forms'
-import { page } from '../layout'
-import { AgentCreatedPage, PlanLimitPage, SchemaErrorPage, WizardPage } from '../pages/wizard'
-import { requireCustomer, signedIn } from '../session'
+import { csrfTokenOf } from '../shared/csrf'
+import { field, isHtmx, readForm } from '../shared/forms'
+import { page } from '../shared/layout'
+import { requireCustomer, signedIn } from '../shared/session'
+import { AgentCreatedPage, PlanLimitPage, SchemaErrorPage, WizardPage } from './pages'
 
 const wizardUrl = (slug: string, step?: string) =>
   `/agents/onboarding/${encodeURIComponent(slug)}${step ? `?step=${encodeURIComponent(step)}` : ''}`

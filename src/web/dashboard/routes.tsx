@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { loadDashboard } from '../../customers/dashboard'
 import type { HonoEnv } from '../../types'
-import { page } from '../layout'
-import { DashboardPage } from '../pages/dashboard'
-import { requireCustomer, signedIn } from '../session'
+import { page } from '../shared/layout'
+import { requireCustomer, signedIn } from '../shared/session'
+import { DashboardPage } from './page'
 
 export const dashboardRoutes = new Hono<HonoEnv>().get('/dashboard', requireCustomer(), async (c) => {
   const { customer } = signedIn(c)
