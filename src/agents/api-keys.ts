@@ -1,4 +1,7 @@
-import { randomAlphanumeric, sha256Hex } from '../platform/crypto'
+import { eq } from 'drizzle-orm'
+import type { Executor } from '../db/client'
+import { agentInstances, agentTypes, customers } from '../db/schema'
+import { randomAlphanumeric, sha256Hex, timingSafeEqualStrings } from '../platform/crypto'
 
 /**
  * Agent API keys: `efk_<public id>_<secret>`. The stored prefix is `efk_<public id>`
@@ -25,3 +28,46 @@ export function apiKeyPrefixOf(key: string): string | null {
 }
 
 export const hashApiKey = sha256Hex
+
+/** The agent a valid API key belongs to. */
+export interface ApiKeyOwner {
+  id: string
+  customerId: string
+  isActive: boolean
+  name: string
+  knowledgeBaseId: string | null
+  agentType: string
+}
+
+/** Compared against when no agent has the key's prefix, so a miss costs the same as a wrong secret. */
+const NO_SUCH_HASH = '0'.repeat(64)
+
+/**
+ * The agent whose API key `key` is, or null for an unknown, malformed or wrong key, for a key of a
+ * suspended customer (its keys open nothing), and when `scopedTo` names another agent.
+ */
+export async function findApiKeyOwner(db: Executor, key: string, scopedTo?: string): Promise<ApiKeyOwner | null> {
+  const prefix = apiKeyPrefixOf(key)
+  if (!prefix) return null
+  const [agent] = await db
+    .select({
+      id: agentInstances.id,
+      customerId: agentInstances.customerId,
+      isActive: agentInstances.isActive,
+      name: agentInstances.name,
+      knowledgeBaseId: agentInstances.knowledgeBaseId,
+      apiKeyHash: agentInstances.apiKeyHash,
+      agentType: agentTypes.slug,
+      customerActive: customers.isActive,
+    })
+    .from(agentInstances)
+    .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
+    .innerJoin(customers, eq(customers.id, agentInstances.customerId))
+    .where(eq(agentInstances.apiKeyPrefix, prefix))
+    .limit(1)
+  const hashMatches = await timingSafeEqualStrings(await hashApiKey(key), agent?.apiKeyHash ?? NO_SUCH_HASH)
+  if (!agent || !hashMatches || !agent.customerActive) return null
+  if (scopedTo !== undefined && scopedTo.toLowerCase() !== agent.id) return null
+  const { apiKeyHash: _hash, customerActive: _active, ...owner } = agent
+  return owner
+}

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { billingSnapshotQuery } from '../billing/rules/billing-snapshot'
 import { type CanRespond, canRespondFromRow } from '../billing/rules/can-respond'
+import type { Executor } from '../db/client'
 import { sha256Hex } from '../platform/crypto'
+import { readWithCallerCheck } from './runtime-access'
 
 /** Configuration fields that describe who the agent is, passed to the runtime as `identity`. */
 const IDENTITY_FIELDS = ['greeting', 'tone', 'language', 'persona', 'avatar_url', 'welcome_message', 'primary_color']
@@ -55,6 +57,11 @@ export function agentConfigSql(agentId: string) {
     LEFT JOIN knowledge_bases k ON k.id = a.knowledge_base_id AND k.customer_id = a.customer_id
     CROSS JOIN LATERAL (${billingSnapshotQuery(sql`a.customer_id`)}) bs
     WHERE a.id = ${agentId}`
+}
+
+/** {@link agentConfigSql} of `agentId` with the calling agent's check (see `readWithCallerCheck`). */
+export function readAgentConfigRow(db: Executor, callerId: string | null, agentId: string) {
+  return readWithCallerCheck(db, callerId, agentConfigSql(agentId))
 }
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null)

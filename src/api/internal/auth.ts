@@ -1,6 +1,5 @@
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
-import { agentInstances, agentTypes, customers } from '../../db/schema'
+import { findRuntimeAgent, type RuntimeAgent } from '../../agents/runtime-access'
 import { AppError } from '../../errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import { isUuid } from '../../platform/uuid'
@@ -38,10 +37,7 @@ export function agentIdHeader(value: string | undefined): string {
 }
 
 /** The agent an agent-scoped call acts for (never its API key hash). */
-export type AuthenticatedAgent = Omit<typeof agentInstances.$inferSelect, 'apiKeyHash'> & {
-  /** The agent type's `knowledge_base.enabled` onboarding flag (default on). */
-  knowledgeBaseEnabled: boolean
-}
+export type AuthenticatedAgent = RuntimeAgent
 
 /** An operator suspended the agent's customer: the runtime gets nothing of theirs. */
 export const customerSuspended = () =>
@@ -51,8 +47,6 @@ export interface AgentScopedEnv extends HonoEnv {
   Variables: HonoEnv['Variables'] & { agent: AuthenticatedAgent }
 }
 
-const { apiKeyHash: _hash, ...agentColumns } = getTableColumns(agentInstances)
-
 /**
  * Agent-scoped routes: loads the agent named in `X-Agent-Instance-ID` (one statement) and sets
  * it as `c.var.agent`. Missing, malformed or unknown → 401; inactive, or its customer suspended → 403.
@@ -60,39 +54,17 @@ const { apiKeyHash: _hash, ...agentColumns } = getTableColumns(agentInstances)
  */
 export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next) => {
   const agentId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
-  const [row] = await c.var.services.database.db
-    .select({
-      ...agentColumns,
-      customerActive: customers.isActive,
-      knowledgeBaseEnabled: sql<boolean>`coalesce((${agentTypes.onboardingSchema} #>> '{knowledge_base,enabled}') <> 'false', true)`,
-    })
-    .from(agentInstances)
-    .innerJoin(customers, eq(customers.id, agentInstances.customerId))
-    .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
-    .where(eq(agentInstances.id, agentId))
-    .limit(1)
-  if (!row) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
-  if (!row.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
-  const { customerActive, ...agent } = row
+  const found = await findRuntimeAgent(c.var.services.database.db, agentId)
+  if (!found) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+  const { agent, customerActive } = found
+  if (!agent.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
   if (!customerActive) throw customerSuspended()
   c.set('agent', agent)
   await next()
 }
 
 /**
- * Folds the `X-Agent-Instance-ID` check into a route's own statement: always one row, with
- * `caller_active` (null when the header's agent does not exist) and the target query's columns
- * (all null when the path's agent does not exist). The whole request stays one round trip.
- */
-export function withCallerCheck(callerId: string | null, target: SQL) {
-  return sql`
-    SELECT h.caller_active, t.*
-    FROM (SELECT (SELECT is_active FROM agent_instances WHERE id = ${callerId}::uuid) AS caller_active) h
-    LEFT JOIN LATERAL (${target}) t ON true`
-}
-
-/**
- * The rules of an agent-scoped route whose path names an agent, applied to a {@link withCallerCheck} row:
+ * The rules of an agent-scoped route whose path names an agent, applied to a `readWithCallerCheck` row:
  * unknown header agent → 401, inactive → 403; unknown path agent → 404; a different agent → 403.
  */
 export function assertCallerMayAct(row: Record<string, unknown>, callerId: string | null) {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { readWithCallerCheck } from '../../agents/runtime-access'
 import type { Executor } from '../../db/client'
 import { isUuid } from '../../platform/uuid'
 import { type BillingSnapshot, billingSnapshotQuery, billingSnapshotRow, toBillingSnapshot } from './billing-snapshot'
@@ -144,6 +145,11 @@ export function canRespondSql(agentId: string) {
     FROM agent_instances a
     CROSS JOIN LATERAL (${billingSnapshotQuery(sql`a.customer_id`)}) bs
     WHERE a.id = ${agentId}`
+}
+
+/** {@link canRespondSql} of `agentId` with the calling agent's check (see `readWithCallerCheck`). */
+export function readCanRespondRow(db: Executor, callerId: string | null, agentId: string) {
+  return readWithCallerCheck(db, callerId, canRespondSql(agentId))
 }
 
 export function canRespondFromRow(row: Record<string, unknown>, now: Date = new Date()): AgentCanRespond {

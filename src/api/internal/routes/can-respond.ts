@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { canRespondFromRow, canRespondSql } from '../../../billing/rules/can-respond'
+import { canRespondFromRow, readCanRespondRow } from '../../../billing/rules/can-respond'
 import type { HonoEnv } from '../../../types'
-import { agentIdHeader, assertCallerMayAct, withCallerCheck } from '../auth'
+import { agentIdHeader, assertCallerMayAct } from '../auth'
 import {
   agentHeader,
   agentIdParams,
@@ -36,8 +36,7 @@ export function registerCanRespond(api: OpenAPIHono<HonoEnv>) {
     const header = c.req.header('X-Agent-Instance-ID')
     const callerId = header === undefined ? null : agentIdHeader(header)
     const { agent_id } = c.req.valid('param')
-    const { rows } = await c.var.services.database.db.execute(withCallerCheck(callerId, canRespondSql(agent_id)))
-    const row = rows[0] ?? {}
+    const row = await readCanRespondRow(c.var.services.database.db, callerId, agent_id)
     assertCallerMayAct(row, callerId)
     const { agent_is_active: _active, ...answer } = canRespondFromRow(row)
     return c.json(answer, 200)

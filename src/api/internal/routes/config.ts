@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { agentConfigFromRow, agentConfigSql } from '../../../agents/config'
+import { agentConfigFromRow, readAgentConfigRow } from '../../../agents/config'
 import type { HonoEnv } from '../../../types'
-import { agentIdHeader, assertCallerMayAct, customerSuspended, withCallerCheck } from '../auth'
+import { agentIdHeader, assertCallerMayAct, customerSuspended } from '../auth'
 import {
   agentHeader,
   agentIdParams,
@@ -54,8 +54,7 @@ export function registerConfig(api: OpenAPIHono<HonoEnv>) {
   api.openapi(configRoute, async (c) => {
     const callerId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
     const { agent_id } = c.req.valid('param')
-    const { rows } = await c.var.services.database.db.execute(withCallerCheck(callerId, agentConfigSql(agent_id)))
-    const row = rows[0] ?? {}
+    const row = await readAgentConfigRow(c.var.services.database.db, callerId, agent_id)
     assertCallerMayAct(row, callerId)
     if (row.customer_is_active !== true) throw customerSuspended()
     const config = await agentConfigFromRow(row)

@@ -1,9 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { eq } from 'drizzle-orm'
-import { apiKeyPrefixOf, hashApiKey } from '../../../agents/api-keys'
-import { agentInstances, agentTypes, customers } from '../../../db/schema'
+import { findApiKeyOwner } from '../../../agents/api-keys'
 import { AppError } from '../../../errors'
-import { timingSafeEqualStrings } from '../../../platform/crypto'
 import type { HonoEnv } from '../../../types'
 import { errorResponses, serviceSecurity } from './schemas'
 
@@ -50,37 +47,14 @@ export const validateKeyRoute = createRoute({
   },
 })
 
-/** Compared against when no agent has the key's prefix, so a miss costs the same as a wrong secret. */
-const NO_SUCH_HASH = '0'.repeat(64)
 const INVALID = { valid: false } as const
 
 export function registerValidateKey(api: OpenAPIHono<HonoEnv>) {
   api.openapi(validateKeyRoute, async (c) => {
     const key = c.req.header('X-API-Key')
     if (key === undefined) throw new AppError('BAD_REQUEST', 'Send the API key to check in X-API-Key')
-    const prefix = apiKeyPrefixOf(key)
-    if (!prefix) return c.json(INVALID, 200)
-    const [agent] = await c.var.services.database.db
-      .select({
-        id: agentInstances.id,
-        customerId: agentInstances.customerId,
-        isActive: agentInstances.isActive,
-        name: agentInstances.name,
-        knowledgeBaseId: agentInstances.knowledgeBaseId,
-        apiKeyHash: agentInstances.apiKeyHash,
-        agentType: agentTypes.slug,
-        customerActive: customers.isActive,
-      })
-      .from(agentInstances)
-      .innerJoin(agentTypes, eq(agentTypes.id, agentInstances.agentTypeId))
-      .innerJoin(customers, eq(customers.id, agentInstances.customerId))
-      .where(eq(agentInstances.apiKeyPrefix, prefix))
-      .limit(1)
-    const hashMatches = await timingSafeEqualStrings(await hashApiKey(key), agent?.apiKeyHash ?? NO_SUCH_HASH)
-    // A suspended customer's keys open nothing, like a wrong key.
-    if (!agent || !hashMatches || !agent.customerActive) return c.json(INVALID, 200)
-    const scopedTo = c.req.header('X-Agent-Instance-ID')
-    if (scopedTo !== undefined && scopedTo.toLowerCase() !== agent.id) return c.json(INVALID, 200)
+    const agent = await findApiKeyOwner(c.var.services.database.db, key, c.req.header('X-Agent-Instance-ID'))
+    if (!agent) return c.json(INVALID, 200)
     return c.json(
       {
         valid: true,
