@@ -19,6 +19,17 @@ import {
   suspendCustomer,
 } from '../../src/ops/actions.ts'
 import { isUuid } from '../../src/platform/uuid.ts'
+import {
+  CATALOG_KINDS,
+  type CatalogDiff,
+  CatalogFileError,
+  type CatalogKind,
+  diffCatalog,
+  type FieldChange,
+  readCatalogFile,
+  readCurrentCatalog,
+} from '../catalog.ts'
+import { encryptionKeysFromEnv } from '../seed.ts'
 
 export interface OpsIo {
   env: Record<string, string | undefined>
@@ -32,7 +43,10 @@ export const processIo = (): OpsIo => ({
   err: (text) => process.stderr.write(`${text}\n`),
 })
 
-/** Exit codes: 0 done, 1 failed (database unreachable, unexpected error), 2 bad usage, 3 not found, 4 conflict. */
+/**
+ * Exit codes: 0 done, 1 failed (database unreachable, unexpected error, invalid catalog), 2 bad usage,
+ * 3 not found (customer, document, catalog file), 4 conflict.
+ */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, conflict: 4 } as const
 
 const LOCAL_DEV_DATABASE = { url: 'postgres://postgres:postgres@127.0.0.1:5435/postgres', wsProxy: '127.0.0.1:5436' }
@@ -50,11 +64,12 @@ const HELP: Record<string, string> = {
   documents failed | documents retry <id...|--all-failed>
   notifications failed | notifications retry
   log [--customer <customer>] [--limit N] operator actions, newest first
+  catalog diff <file>                     what \`npm run seed -- <file>\` would add or change (writes nothing)
 
 Environment: DATABASE_URL (Neon, or the local database), LOCAL_WS_PROXY for the local database's
 WebSocket relay. Without DATABASE_URL: the \`npm run dev\` database. OPERATOR names you in the audit
 trail (default: your OS user).
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 not found, 4 ambiguous or conflicting.`,
+Exit codes: 0 done, 1 failed (or an invalid catalog), 2 bad usage, 3 not found, 4 ambiguous or conflicting.`,
   customers: 'Usage: ops customers [search] [--json]\n  search matches email, company name or Stripe customer id.',
   customer: 'Usage: ops customer <id|email|stripe customer id> [--json]',
   suspend: 'Usage: ops suspend <customer> --reason "..." [--json]',
@@ -64,6 +79,14 @@ Exit codes: 0 done, 1 failed, 2 bad usage, 3 not found, 4 ambiguous or conflicti
   documents: 'Usage: ops documents failed [--json]\n       ops documents retry <id...|--all-failed> [--json]',
   notifications: 'Usage: ops notifications failed [--json]\n       ops notifications retry [--json]',
   log: 'Usage: ops log [--customer <customer>] [--limit N] [--json]',
+  catalog: `Usage: ops catalog diff <file> [--json]
+  What loading the catalog file with \`npm run seed -- <file>\` would add or change (plans, agent types,
+  onboarding schemas, billing settings, integration providers) against DATABASE_URL; writes nothing.
+  The file is validated as the seed validates it, each agent type's onboarding schema included.
+  Items in the database that the file does not mention are listed; the seed leaves them as they are.
+  Client secrets are compared (with ENCRYPTION_KEY) but never shown.
+  Exit codes: 0 valid (changes or not: see "has_changes" in --json), 1 invalid catalog,
+  2 bad usage, 3 no such file.`,
 }
 
 class UsageError extends Error {}
@@ -112,6 +135,13 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n\n${HELP[command]}`)
       return EXIT.usage
+    }
+    if (error instanceof CatalogFileError) {
+      if (error.kind === 'invalid' && context.json) {
+        io.out(JSON.stringify({ valid: false, problems: error.problems }, null, 2))
+      }
+      io.err(error.message)
+      return error.kind === 'missing' ? EXIT.notFound : EXIT.failed
     }
     if (error instanceof OpsError) {
       io.err(error.message)
@@ -314,14 +344,12 @@ const commands = {
         SELECT kind, status, subject, created_at, sent_at FROM notifications
         WHERE customer_id = ${ref.id}::uuid ORDER BY created_at DESC LIMIT 5`)
     ).rows.map((n) => ({ at: iso(n.created_at), kind: n.kind, status: n.status, subject: n.subject }))
-    // Stripe events carry no customer column: the ones of this customer's subscription are unknown here,
-    // so the detail lists the latest events overall only when the customer has a Stripe id.
-    const stripeEvents = summary.stripe_customer_id
-      ? (
-          await ctx.db.execute<Row>(sql`
-            SELECT id, type, status, processed_at FROM stripe_events ORDER BY processed_at DESC LIMIT 5`)
-        ).rows.map((e) => ({ id: e.id, type: e.type, status: e.status, at: iso(e.processed_at) }))
-      : []
+    // Events whose processing resolved no customer of ours (unhandled types) belong to nobody here.
+    const stripeEvents = (
+      await ctx.db.execute<Row>(sql`
+        SELECT id, type, status, processed_at FROM stripe_events
+        WHERE customer_id = ${ref.id}::uuid ORDER BY processed_at DESC LIMIT 5`)
+    ).rows.map((e) => ({ id: String(e.id), type: String(e.type), status: String(e.status), at: iso(e.processed_at) }))
     const actions = await operatorLog(ctx.db, ref.id, 5)
     const detail = {
       customer: summary,
@@ -490,6 +518,22 @@ const commands = {
     )
   },
 
+  async catalog(ctx: Context, rest: string[]) {
+    const [sub, file, ...extra] = rest
+    if (sub !== 'diff') throw new UsageError('The catalog subcommand is "diff".')
+    if (!file) throw new UsageError('Missing the catalog file.')
+    if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`)
+    const { catalog, onboarding } = await readCatalogFile(file)
+    const current = await readCurrentCatalog(async (query) => (await ctx.db.execute<Row>(sql.raw(query))).rows)
+    const { diff } = await diffCatalog(catalog, current, {
+      encryptionKeys: encryptionKeysFromEnv(ctx.io.env),
+      env: ctx.io.env,
+    })
+    print(ctx, { file, valid: true, onboarding_schemas: onboarding, ...diff }, () =>
+      catalogDiffText(file, diff, onboarding),
+    )
+  },
+
   async log(ctx: Context, rest: string[]) {
     if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`)
     const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit)
@@ -498,6 +542,70 @@ const commands = {
     const actions = await operatorLog(ctx.db, customer?.id, limit)
     print(ctx, { actions }, () => table(actions, ['at', 'operator', 'action', 'target', 'reason', 'id']))
   },
+}
+
+const CATALOG_LABELS: Record<CatalogKind, [string, string]> = {
+  plans: ['plan', 'plans'],
+  agent_types: ['agent type', 'agent types'],
+  billing_settings: ['billing setting', 'billing settings'],
+  integration_providers: ['provider', 'integration providers'],
+}
+
+/** A value as the diff table shows it: JSON, cut to fit a terminal line. */
+function shown(value: unknown, present: boolean): string {
+  if (!present) return '(absent)'
+  const text = typeof value === 'string' && /^\(.*\)$/.test(value) ? value : JSON.stringify(value)
+  return text.length > 48 ? `${text.slice(0, 47)}…` : text
+}
+
+const changeText = (c: FieldChange) => `${shown(c.before, 'before' in c)} → ${shown(c.after, 'after' in c)}`
+
+function catalogDiffText(file: string, diff: CatalogDiff, onboarding: { agent_type: string }[]): string {
+  const rows: Row[] = []
+  for (const kind of CATALOG_KINDS) {
+    const [label] = CATALOG_LABELS[kind]
+    for (const item of diff[kind].added) {
+      rows.push({
+        kind: label,
+        item: item.key,
+        status: 'added',
+        field: 'name',
+        change: shown(item.values.name ?? item.values.value, true),
+      })
+    }
+    for (const item of diff[kind].changed) {
+      item.changes.forEach((c, i) => {
+        rows.push({
+          kind: i === 0 ? label : '',
+          item: i === 0 ? item.key : '',
+          status: i === 0 ? 'changed' : '',
+          field: c.field,
+          change: changeText(c),
+        })
+      })
+    }
+    for (const key of diff[kind].only_in_database) {
+      rows.push({ kind: label, item: key, status: 'only in database', field: '', change: '(the seed leaves it)' })
+    }
+  }
+  const summary = CATALOG_KINDS.map((kind) => {
+    const d = diff[kind]
+    const counts = `${d.added.length} added, ${d.changed.length} changed, ${d.unchanged.length} unchanged`
+    return `${CATALOG_LABELS[kind][1]}: ${counts}${d.only_in_database.length > 0 ? `, ${d.only_in_database.length} only in the database` : ''}`
+  })
+  return [
+    `Catalog ${file} against the database (nothing written). Onboarding schemas valid: ${onboarding.map((o) => o.agent_type).join(', ') || '(none)'}.`,
+    ...(diff.has_changes ? [] : ['No changes: the database already matches the file.']),
+    ...(rows.length > 0 ? ['', table(rows, ['kind', 'item', 'status', 'field', 'change'])] : []),
+    '',
+    ...summary,
+    ...(diff.client_secrets_skipped.length > 0
+      ? [
+          `ENCRYPTION_KEY is not set: the seed would not store the client secret of ${diff.client_secrets_skipped.join(', ')}.`,
+        ]
+      : []),
+    ...(diff.has_changes ? ['', `Apply with: npm run seed -- ${file}`] : []),
+  ].join('\n')
 }
 
 const USAGE_COLUMNS_TEMPLATE = {

@@ -1,16 +1,22 @@
 // The ops CLI against a real database (embedded PGlite behind its wire server and WebSocket relay,
 // migrated and seeded): each command in table and --json form, the audit rows, the balance ledger.
 import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import fc from 'fast-check'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CatalogFileError } from '../../scripts/catalog.ts'
 import { type EmbeddedDatabase, startLocalDatabase } from '../../scripts/local-db.ts'
 import { applyMigrations } from '../../scripts/migrations.ts'
 import { EXIT, runOps } from '../../scripts/ops/cli.ts'
-import { seedFromFile } from '../../scripts/seed.ts'
+import { DEMO_CATALOG, seedFromFile } from '../../scripts/seed.ts'
 import { addPrepaidCredit } from '../../src/billing/rules/prepaid-credit.ts'
 import { ingestUsageBatch } from '../../src/billing/rules/usage-ingest.ts'
+import { processStripeEvent } from '../../src/billing/stripe/events.ts'
+import { topUpMetadata } from '../../src/billing/stripe/top-up.ts'
 import { createDb, type DbHandle } from '../../src/db/client.ts'
 import { creditCustomer, findCustomer } from '../../src/ops/actions.ts'
 import { createFernet } from '../../src/platform/fernet.ts'
@@ -22,13 +28,15 @@ let sql: postgres.Sql
 let handle: DbHandle
 let ciphertext: string
 let env: Record<string, string>
+let catalogDir: string
 
 beforeAll(async () => {
   local = await startLocalDatabase()
   await applyMigrations(local.databaseUrl)
   await seedFromFile(local.databaseUrl, undefined, { encryptionKeys: [KEY] })
   sql = postgres(local.databaseUrl, { max: 4, onnotice: () => {} })
-  env = { DATABASE_URL: local.databaseUrl, LOCAL_WS_PROXY: local.wsProxy, OPERATOR: 'ops-test' }
+  env = { DATABASE_URL: local.databaseUrl, LOCAL_WS_PROXY: local.wsProxy, OPERATOR: 'ops-test', ENCRYPTION_KEY: KEY }
+  catalogDir = await mkdtemp(join(tmpdir(), 'ops-catalog-'))
   handle = createDb({ DATABASE_URL: local.databaseUrl, LOCAL_WS_PROXY: local.wsProxy })
   ciphertext = await createFernet(KEY).encrypt(SECRET_TOKEN)
 })
@@ -36,6 +44,7 @@ afterAll(async () => {
   await handle?.close()
   await sql?.end()
   await local?.stop()
+  if (catalogDir) await rm(catalogDir, { recursive: true, force: true })
 })
 
 const outputs: string[] = []
@@ -54,6 +63,15 @@ const opsJson = async (...argv: string[]) => {
   expect(result.code).toBe(0)
   return JSON.parse(result.stdout)
 }
+
+/** `node scripts/ops.ts ...` in a child process, as an operator runs it. */
+const run = (args: string[]) =>
+  promisify(execFile)(`${process.cwd()}/node_modules/.bin/node`, ['scripts/ops.ts', ...args], {
+    env: { ...process.env, ...env },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+  )
 
 /** A customer on a 100-message plan who used 150, balance 0, grace over: billing switched an agent off. */
 async function lapsedCustomer(email = `lapsed-${crypto.randomUUID().slice(0, 8)}@example.com`) {
@@ -140,6 +158,62 @@ describe('ops: a support case end to end', () => {
   })
 })
 
+/** A paid top-up's checkout.session.completed, applied by the webhook's own processing (no Stripe call). */
+async function deliverTopUp(customerId: string, stripeCustomerId: string) {
+  const event = {
+    id: `evt_${crypto.randomUUID().replaceAll('-', '')}`,
+    object: 'event',
+    type: 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: `cs_${crypto.randomUUID().replaceAll('-', '')}`,
+        object: 'checkout.session',
+        mode: 'payment',
+        customer: stripeCustomerId,
+        metadata: topUpMetadata(customerId, 1000),
+        payment_status: 'paid',
+        amount_total: 1000,
+        currency: 'usd',
+      },
+    },
+  }
+  const stripe = () => {
+    throw new Error('a top-up needs nothing from Stripe')
+  }
+  expect(await processStripeEvent({ db: handle.db, stripe }, event as never)).toBe('processed')
+  return event.id
+}
+
+describe('ops customer: Stripe events', () => {
+  it("lists only the events applied to that customer, never another customer's or unattributed ones", async () => {
+    const a = await lapsedCustomer()
+    const b = await lapsedCustomer()
+    const stripeIdOf = async (id: string) =>
+      (await sql<{ s: string }[]>`SELECT stripe_customer_id AS s FROM customers WHERE id = ${id}`)[0]?.s as string
+    const eventOfA = await deliverTopUp(a.customerId, await stripeIdOf(a.customerId))
+    const eventOfB = await deliverTopUp(b.customerId, await stripeIdOf(b.customerId))
+    const stripe = () => {
+      throw new Error('not needed')
+    }
+    const unattributed = { id: `evt_${crypto.randomUUID()}`, type: 'charge.refunded', created: 1, data: { object: {} } }
+    expect(await processStripeEvent({ db: handle.db, stripe }, unattributed as never)).toBe('ignored')
+
+    const [row] = await sql`SELECT customer_id, status FROM stripe_events WHERE id = ${eventOfA}`
+    expect(row).toEqual({ customer_id: a.customerId, status: 'processed' })
+    const detailA = await opsJson('customer', a.email)
+    expect(detailA.stripe_events).toEqual([
+      { id: eventOfA, type: 'checkout.session.completed', status: 'processed', at: expect.any(String) },
+    ])
+    const detailB = await opsJson('customer', b.email)
+    expect(detailB.stripe_events.map((e: { id: string }) => e.id)).toEqual([eventOfB])
+    const tableB = await ops('customer', b.email)
+    expect(tableB.stdout).toContain(eventOfB)
+    expect(tableB.stdout).not.toContain(eventOfA)
+    expect(tableB.stdout).not.toContain(unattributed.id)
+  })
+})
+
 describe('ops: suspend and resume', () => {
   it('suspends with a reason (audit row in the same change), refuses without one, resume runs the re-enable rule', async () => {
     const { customerId, email, billingOffId } = await lapsedCustomer()
@@ -192,13 +266,6 @@ describe('ops: errors and exit codes', () => {
   })
 
   it('runs as `node scripts/ops.ts` (the Worker modules load in Node) with usable exit codes', async () => {
-    const run = (args: string[]) =>
-      promisify(execFile)(`${process.cwd()}/node_modules/.bin/node`, ['scripts/ops.ts', ...args], {
-        env: { ...process.env, ...env },
-      }).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-      )
     const listed = await run(['customers', '--json'])
     expect(listed.stderr).toBe('')
     expect(listed.code).toBe(0)
@@ -269,6 +336,183 @@ describe('ops: usage export, documents, notifications', () => {
   })
 })
 
+describe('ops catalog diff', () => {
+  type DemoCatalog = {
+    plans: { slug: string; price_cents: number; limits: Record<string, number> }[]
+    agent_types: { slug: string; onboarding_schema: { steps: { title: string }[] } }[]
+    integration_providers: Record<string, unknown>[]
+  }
+  const demo = async () => JSON.parse(await readFile(DEMO_CATALOG, 'utf8')) as DemoCatalog
+  const writeCatalog = async (name: string, catalog: unknown) => {
+    const file = join(catalogDir, name)
+    await writeFile(file, typeof catalog === 'string' ? catalog : JSON.stringify(catalog, null, 2))
+    return file
+  }
+  const NEW_PROVIDER_SECRET = 'catalog-client-secret-DO-NOT-PRINT'
+
+  it('a file identical to the database shows no changes, with each onboarding schema validated', async () => {
+    const json = await opsJson('catalog', 'diff', DEMO_CATALOG)
+    expect(json).toMatchObject({ valid: true, has_changes: false, client_secrets_skipped: [] })
+    for (const kind of ['plans', 'agent_types', 'billing_settings', 'integration_providers']) {
+      expect(json[kind]).toMatchObject({ added: [], changed: [] })
+    }
+    expect(json.plans.unchanged).toEqual(['trial', 'starter', 'pro'])
+    expect(json.integration_providers.unchanged).toEqual(['demo-docs'])
+    expect(json.onboarding_schemas).toEqual([
+      { agent_type: 'customer-support', steps: 3, fields: 7 },
+      { agent_type: 'sales-assistant', steps: 2, fields: 5 },
+    ])
+    const text = await ops('catalog', 'diff', DEMO_CATALOG)
+    expect(text.code).toBe(EXIT.ok)
+    expect(text.stdout).toContain('No changes: the database already matches the file.')
+    expect(text.stdout).toContain('Onboarding schemas valid: customer-support, sales-assistant.')
+    expect(text.stdout).toContain('plans: 0 added, 0 changed, 3 unchanged')
+    expect(text.stdout).not.toContain('Apply with')
+  })
+
+  it('shows added and changed items field by field (before → after), writes nothing, and agrees with the seed', async () => {
+    const catalog = await demo()
+    const starter = catalog.plans.find((p) => p.slug === 'starter') as DemoCatalog['plans'][number]
+    starter.price_cents = 5900
+    starter.limits.messages = 6000
+    catalog.plans.push({ slug: 'enterprise', name: 'Enterprise', price_cents: 99900, limits: {} } as never)
+    const salesBasics = catalog.agent_types[1]?.onboarding_schema.steps[0] as { title: string }
+    salesBasics.title = 'Basics'
+    catalog.integration_providers.push({
+      slug: 'crm-docs',
+      name: 'CRM Docs',
+      authorize_url: 'https://crm.example.com/oauth/authorize',
+      token_url: 'https://crm.example.com/oauth/token',
+      client_id: 'echoforge',
+      client_secret: NEW_PROVIDER_SECRET,
+    })
+    const file = await writeCatalog('changed.json', catalog)
+
+    const json = await opsJson('catalog', 'diff', file)
+    expect(json.has_changes).toBe(true)
+    expect(json.plans.changed).toEqual([
+      {
+        key: 'starter',
+        changes: [
+          { field: 'price_cents', before: 4900, after: 5900 },
+          { field: 'limits.messages', before: 5000, after: 6000 },
+        ],
+      },
+    ])
+    expect(json.plans.added).toEqual([
+      {
+        key: 'enterprise',
+        values: expect.objectContaining({ name: 'Enterprise', price_cents: 99900, is_active: true }),
+      },
+    ])
+    expect(json.agent_types.changed).toEqual([
+      {
+        key: 'sales-assistant',
+        changes: [{ field: 'onboarding_schema.steps.0.title', before: 'Basic Info', after: 'Basics' }],
+      },
+    ])
+    expect(json.integration_providers.added).toEqual([
+      { key: 'crm-docs', values: expect.objectContaining({ client_id: 'echoforge', client_secret: '(set)' }) },
+    ])
+    expect(json.plans.unchanged).toEqual(['trial', 'pro'])
+
+    const text = await ops('catalog', 'diff', file)
+    expect(text.code).toBe(EXIT.ok)
+    expect(text.stdout).toMatch(/^kind\s+item\s+status\s+field\s+change$/m)
+    expect(text.stdout).toMatch(/plan\s+starter\s+changed\s+price_cents\s+4900 → 5900/)
+    expect(text.stdout).toMatch(/\s+limits\.messages\s+5000 → 6000/)
+    expect(text.stdout).toMatch(/plan\s+enterprise\s+added\s+name\s+"Enterprise"/)
+    expect(text.stdout).toMatch(
+      /agent type\s+sales-assistant\s+changed\s+onboarding_schema\.steps\.0\.title\s+"Basic Info" → "Basics"/,
+    )
+    expect(text.stdout).toContain('plans: 1 added, 1 changed, 2 unchanged')
+    expect(text.stdout).toContain(`Apply with: npm run seed -- ${file}`)
+    for (const output of [text.stdout, JSON.stringify(json)]) expect(output).not.toContain(NEW_PROVIDER_SECRET)
+
+    const [price] = await sql`SELECT price_cents FROM plans WHERE slug = 'starter'`
+    expect(price?.price_cents).toBe(4900)
+    expect(await sql`SELECT 1 FROM plans WHERE slug = 'enterprise'`).toHaveLength(0)
+
+    // What the diff reported is what the seed writes: after seeding, the same file shows no changes.
+    const seeded = await seedFromFile(local.databaseUrl, file, { encryptionKeys: [KEY] })
+    expect(seeded.written).toBe(4)
+    expect((await opsJson('catalog', 'diff', file)).has_changes).toBe(false)
+    const [secret] = await sql<{ client_secret: string }[]>`
+      SELECT client_secret FROM integration_providers WHERE slug = 'crm-docs'`
+    expect(await createFernet(KEY).decrypt(secret?.client_secret as string)).toBe(NEW_PROVIDER_SECRET)
+
+    // Back to the demo catalog; the items only the other file had are now only in the database.
+    await seedFromFile(local.databaseUrl, DEMO_CATALOG, { encryptionKeys: [KEY] })
+    const back = await opsJson('catalog', 'diff', DEMO_CATALOG)
+    expect(back).toMatchObject({ has_changes: false })
+    expect(back.plans.only_in_database).toContain('enterprise')
+    expect((await ops('catalog', 'diff', DEMO_CATALOG)).stdout).toMatch(
+      /plan\s+enterprise\s+only in database\s+\(the seed leaves it\)/,
+    )
+  })
+
+  it('an invalid onboarding schema exits 1 naming the agent type and the problem; the seed refuses it too', async () => {
+    const catalog = await demo()
+    catalog.agent_types.push({
+      slug: 'broken-bot',
+      name: 'Broken',
+      onboarding_schema: { steps: [{ id: 'basics', fields: [{ name: 'tone', type: 'select' }] }] },
+    } as never)
+    catalog.plans[0] = { ...(catalog.plans[0] as DemoCatalog['plans'][number]), price_cents: -1 }
+    const file = await writeCatalog('invalid.json', catalog)
+
+    const text = await ops('catalog', 'diff', file)
+    expect(text.code).toBe(EXIT.failed)
+    expect(text.stdout).toBe('')
+    expect(text.stderr).toContain(`${file} is not a valid catalog (2 problems):`)
+    expect(text.stderr).toContain(
+      'agent type "broken-bot": onboarding_schema steps.0.fields.0.options: a select field needs at least one option',
+    )
+    expect(text.stderr).toContain('plan "trial": price_cents: Too small')
+    const json = await ops('catalog', 'diff', file, '--json')
+    expect(json.code).toBe(EXIT.failed)
+    expect(JSON.parse(json.stdout)).toEqual({
+      valid: false,
+      problems: [
+        expect.stringContaining('plan "trial": price_cents'),
+        'agent type "broken-bot": onboarding_schema steps.0.fields.0.options: a select field needs at least one option',
+      ],
+    })
+
+    await expect(seedFromFile(local.databaseUrl, file, { encryptionKeys: [KEY] })).rejects.toBeInstanceOf(
+      CatalogFileError,
+    )
+    expect(await sql`SELECT 1 FROM agent_types WHERE slug = 'broken-bot'`).toHaveLength(0)
+  })
+
+  it('missing or unparsable files, bad usage and help; runs as `node scripts/ops.ts`', async () => {
+    const missing = await ops('catalog', 'diff', join(catalogDir, 'nope.json'))
+    expect(missing.code).toBe(EXIT.notFound)
+    expect(missing.stderr).toContain('No catalog file at')
+    const garbled = await ops('catalog', 'diff', await writeCatalog('garbled.json', '{"plans": ['))
+    expect(garbled.code).toBe(EXIT.failed)
+    expect(garbled.stderr).toContain('is not valid JSON')
+    const typo = await ops('catalog', 'diff', await writeCatalog('typo.json', { plan: [] }))
+    expect(typo.code).toBe(EXIT.failed)
+    expect(typo.stderr).toContain('Unrecognized key: "plan"')
+    expect((await ops('catalog', 'diff')).code).toBe(EXIT.usage)
+    expect((await ops('catalog', 'apply', DEMO_CATALOG)).code).toBe(EXIT.usage)
+    expect((await ops('catalog', 'diff', DEMO_CATALOG, 'extra')).code).toBe(EXIT.usage)
+    const help = await ops('catalog', '--help')
+    expect(help.code).toBe(EXIT.ok)
+    expect(help.stdout).toContain('Usage: ops catalog diff <file> [--json]')
+    expect((await ops('--help')).stdout).toContain('catalog diff <file>')
+
+    const child = await run(['catalog', 'diff', DEMO_CATALOG, '--json'])
+    expect(child.stderr).toBe('')
+    expect(child.code).toBe(0)
+    expect(JSON.parse(child.stdout).has_changes).toBe(false)
+    const childInvalid = await run(['catalog', 'diff', join(catalogDir, 'invalid.json')])
+    expect(childInvalid.code).toBe(EXIT.failed)
+    expect(childInvalid.stderr).toContain('broken-bot')
+  })
+})
+
 describe('the balance ledger', () => {
   it('balance equals the ledger sum after any sequence of top-ups, overage charges and operator credits', async () => {
     const { customerId, email, billingOffId } = await lapsedCustomer()
@@ -332,6 +576,7 @@ describe('nothing secret printed', () => {
       ['usage', 'export'],
       ['documents', 'failed'],
       ['notifications', 'failed'],
+      ['catalog', 'diff', DEMO_CATALOG],
     ]) {
       await ops(...argv)
       await ops(...argv, '--json')
@@ -341,6 +586,9 @@ describe('nothing secret printed', () => {
       expect(text).not.toContain(SECRET_TOKEN)
       expect(text).not.toContain(ciphertext)
       expect(text).not.toContain(ciphertext.slice(0, 40))
+      // The demo catalog's provider client secret, and the stored Fernet token of it.
+      expect(text).not.toContain('demo-client-secret')
+      expect(text).not.toMatch(/gAAAAA/)
     }
   })
 })

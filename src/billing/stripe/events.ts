@@ -13,7 +13,12 @@ import { applySubscriptionSnapshot, EventNotApplicableYet, markPastDue, resolveC
 import { paidTopUpCents, TOP_UP_KIND } from './top-up'
 
 export type EventOutcome = 'processed' | 'ignored' | 'duplicate'
-type Effect = (tx: Executor) => Promise<'processed' | 'ignored'>
+/** What an effect did, and to which of our customers when it resolved one (recorded on the event). */
+interface Applied {
+  outcome: 'processed' | 'ignored'
+  customerId?: string
+}
+type Effect = (tx: Executor) => Promise<Applied>
 
 export interface EventDeps {
   db: Database
@@ -45,9 +50,13 @@ export async function processStripeEvent(deps: EventDeps, event: Stripe.Event): 
       .onConflictDoNothing()
       .returning({ id: stripeEvents.id })
     if (recorded.length === 0) return 'duplicate'
-    const outcome = effect ? await effect(tx) : 'ignored'
-    if (outcome === 'ignored')
-      await tx.update(stripeEvents).set({ status: 'ignored' }).where(eq(stripeEvents.id, event.id))
+    const { outcome, customerId } = effect ? await effect(tx) : { outcome: 'ignored' as const }
+    if (outcome === 'ignored' || customerId) {
+      await tx
+        .update(stripeEvents)
+        .set({ status: outcome, customerId: customerId ?? null })
+        .where(eq(stripeEvents.id, event.id))
+    }
     return outcome
   })
 }
@@ -96,9 +105,9 @@ async function checkoutEffect(deps: EventDeps, object: unknown, stateAt: Date): 
   if (amount === null) return undefined
   return async (tx) => {
     const customer = await resolveCustomer(tx, session.customerId, session.customer ?? undefined)
-    if (!customer) return 'ignored'
+    if (!customer) return { outcome: 'ignored' }
     await addPrepaidCredit(tx, customer.id, amount, { kind: 'top_up', stripeCheckoutSessionId: session.id })
-    return 'processed'
+    return { outcome: 'processed', customerId: customer.id }
   }
 }
 
@@ -107,11 +116,11 @@ async function applySubscriptionAndReactivate(
   snapshot: SubscriptionSnapshot,
   stateAt: Date,
   customerHint?: string,
-): Promise<'processed' | 'ignored'> {
+): Promise<Applied> {
   const customerId = await applySubscriptionSnapshot(tx, snapshot, stateAt, customerHint)
-  if (!customerId) return 'ignored'
+  if (!customerId) return { outcome: 'ignored' }
   await reactivateAgentsIfBillingAllows(tx, customerId)
-  return 'processed'
+  return { outcome: 'processed', customerId }
 }
 
 async function invoicePaidEffect(deps: EventDeps, object: unknown, stateAt: Date): Promise<Effect | undefined> {
@@ -121,14 +130,14 @@ async function invoicePaidEffect(deps: EventDeps, object: unknown, stateAt: Date
   const current: SubscriptionSnapshot = parseSubscription(await deps.stripe().subscriptions.retrieve(subscriptionId))
   return async (tx) => {
     const customerId = await applySubscriptionSnapshot(tx, current, stateAt)
-    if (!customerId) return 'ignored'
+    if (!customerId) return { outcome: 'ignored' }
     if (current.status === 'active' || current.status === 'trialing') await endGracePeriod(tx, customerId)
     await reactivateAgentsIfBillingAllows(tx, customerId)
-    return 'processed'
+    return { outcome: 'processed', customerId }
   }
 }
 
-async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date): Promise<'processed' | 'ignored'> {
+async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date): Promise<Applied> {
   const stored = await tx.query.subscriptions.findFirst({
     where: (s, { eq }) => eq(s.stripeSubscriptionId, subscriptionId),
     columns: { customerId: true },
@@ -136,12 +145,12 @@ async function paymentFailed(tx: Executor, subscriptionId: string, stateAt: Date
   // Before the subscription's own event: applying nothing and recording nothing lets Stripe retry.
   if (!stored) throw new EventNotApplicableYet(`Subscription ${subscriptionId}`)
   const row = await markPastDue(tx, subscriptionId, stateAt)
-  if (!row) return 'ignored'
-  if (row.status !== 'past_due' && row.status !== 'unpaid') return 'processed'
+  if (!row) return { outcome: 'ignored', customerId: stored.customerId }
+  if (row.status !== 'past_due' && row.status !== 'unpaid') return { outcome: 'processed', customerId: row.customerId }
   const customer = await tx.query.customers.findFirst({
     where: (c, { eq }) => eq(c.id, row.customerId),
     columns: { gracePeriodEndsAt: true },
   })
   if (customer && !customer.gracePeriodEndsAt) await enterGracePeriod(tx, row.customerId)
-  return 'processed'
+  return { outcome: 'processed', customerId: row.customerId }
 }

@@ -3,21 +3,10 @@ import { bigint, boolean, check, index, integer, jsonb, pgTable, text, unique, u
 import { agentInstances } from './agents'
 import { id, oneOf, timestamps, timestamptz } from './columns'
 import { customers } from './customers'
+import { BILLING_PERIODS, type PlanLimits } from './plan-values'
 
-/** Metric name → limit per billing period (`messages`, `tokens`, `agents`, `knowledge_bases`). */
-export const PLAN_LIMIT_KEYS = [
-  'messages',
-  'tokens',
-  'agents',
-  'knowledge_bases',
-  /** Knowledge documents in all, their stored files in MB, and tokens embedded per billing period. */
-  'documents',
-  'document_storage_mb',
-  'embedding_tokens',
-] as const
-export type PlanLimits = Partial<Record<(typeof PLAN_LIMIT_KEYS)[number], number>>
-
-export const BILLING_PERIODS = ['monthly', 'yearly'] as const
+// Import-free so that Node scripts (the catalog loader) can use them without the Worker's resolver.
+export { BILLING_PERIODS, PLAN_LIMIT_KEYS, type PlanLimits } from './plan-values'
 
 export const plans = pgTable(
   'plans',
@@ -181,17 +170,25 @@ export const billingSettings = pgTable('billing_settings', {
 
 export const STRIPE_EVENT_STATUSES = ['processed', 'ignored'] as const
 
-/** Stripe event ids already applied: an event is processed once, however often it arrives. */
+/**
+ * Stripe event ids already applied: an event is processed once, however often it arrives.
+ * `customer_id` is the customer the event was applied to, when processing resolved one; the row
+ * outlives its customer (set null), since it is what keeps a late redelivery from applying twice.
+ */
 export const stripeEvents = pgTable(
   'stripe_events',
   {
     id: text('id').primaryKey(),
     type: text('type').notNull(),
     status: text('status', { enum: STRIPE_EVENT_STATUSES }).notNull(),
+    customerId: uuid('customer_id').references(() => customers.id, { onDelete: 'set null' }),
     stripeCreatedAt: timestamptz('stripe_created_at').notNull(),
     processedAt: timestamptz('processed_at').notNull().defaultNow(),
   },
-  () => [check('stripe_events_status_check', oneOf('status', STRIPE_EVENT_STATUSES))],
+  (t) => [
+    check('stripe_events_status_check', oneOf('status', STRIPE_EVENT_STATUSES)),
+    index('stripe_events_customer_idx').on(t.customerId, t.processedAt),
+  ],
 )
 
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const

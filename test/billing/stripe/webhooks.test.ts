@@ -64,7 +64,11 @@ describe('checkout.session.completed', () => {
       currentPeriodEnd: new Date((start + 30 * DAY) * 1000),
     })
     expect(await stripeRequests((r) => r.path === `/v1/subscriptions/${sub.id}`)).toHaveLength(1)
-    expect(await eventRow(db, event.id)).toMatchObject({ status: 'processed', type: 'checkout.session.completed' })
+    expect(await eventRow(db, event.id)).toMatchObject({
+      status: 'processed',
+      type: 'checkout.session.completed',
+      customerId: customer.id,
+    })
   })
 
   it('accepts the older API shape (period on the subscription) and replaces a trial row', async () => {
@@ -111,8 +115,9 @@ describe('checkout.session.completed', () => {
     const res = await deliver(stripeEvent('checkout.session.completed', session))
     expect(res.status).toBe(200)
     // duplicate check, begin, record the event, find the customer, lock it, credit (with its ledger row),
-    // then the re-enable rule (lock, billing snapshot; no subscription, so nothing to switch on), commit
-    expect(statementsOf(res)).toBe(9)
+    // then the re-enable rule (lock, billing snapshot; no subscription, so nothing to switch on), note the
+    // customer on the event, commit
+    expect(statementsOf(res)).toBe(10)
     const balance = await db.query.extraUsageBalances.findFirst({
       where: eq(s.extraUsageBalances.customerId, customer.id),
     })
@@ -224,11 +229,14 @@ describe('invoice.payment_failed', () => {
   it('marks the subscription past due and starts a grace period', async () => {
     const { db, f, customer, plan } = await setup()
     const local = await f.subscription({ customerId: customer.id, planId: plan.id, status: 'active' })
-    const res = await deliver(
-      stripeEvent('invoice.payment_failed', { id: `in_test_${uniq()}`, subscription: local.stripeSubscriptionId }),
-    )
+    const event = stripeEvent('invoice.payment_failed', {
+      id: `in_test_${uniq()}`,
+      subscription: local.stripeSubscriptionId,
+    })
+    const res = await deliver(event)
     expect(res.status).toBe(200)
     expect((await subscriptionOf(db, customer.id))?.status).toBe('past_due')
+    expect(await eventRow(db, event.id)).toMatchObject({ status: 'processed', customerId: customer.id })
     const after = await db.query.customers.findFirst({ where: eq(s.customers.id, customer.id) })
     expect(after?.gracePeriodEndsAt?.getTime() ?? 0).toBeGreaterThan(Date.now())
   })
@@ -318,7 +326,7 @@ describe('other event types', () => {
     const event = stripeEvent('charge.refunded', { id: `ch_${uniq()}` })
     const res = await deliver(event)
     expect(res.status).toBe(200)
-    expect(await eventRow(db, event.id)).toMatchObject({ status: 'ignored' })
+    expect(await eventRow(db, event.id)).toMatchObject({ status: 'ignored', customerId: null })
   })
 })
 

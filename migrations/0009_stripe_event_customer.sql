@@ -1,0 +1,3 @@
+ALTER TABLE "stripe_events" ADD COLUMN "customer_id" uuid;--> statement-breakpoint
+ALTER TABLE "stripe_events" ADD CONSTRAINT "stripe_events_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "stripe_events_customer_idx" ON "stripe_events" USING btree ("customer_id","processed_at");
