@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { accessibilityViolations } from './accessibility.ts'
 import { launchChromium } from './chromium.ts'
 
 const baseUrl = inject('browserBaseUrl')
@@ -36,8 +37,15 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     return context
   }
 
-  const shot = (page: Page, mode: string, name: string) =>
-    page.screenshot({ path: `${SHOTS}${mode}-${name}.png`, fullPage: true })
+  /**
+   * A screenshot of the page as it is, and axe-core's audit of it: no violation of any rule.
+   * Without JavaScript the page cannot run axe; the same pages are audited in the other mode.
+   */
+  async function shot(page: Page, mode: string, name: string) {
+    await page.screenshot({ path: `${SHOTS}${mode}-${name}.png`, fullPage: true })
+    if (mode === 'nojs') return
+    expect(await accessibilityViolations(page), `${mode}-${name} (${page.url()})`).toEqual([])
+  }
 
   for (const javaScriptEnabled of [true, false]) {
     const mode = javaScriptEnabled ? 'js' : 'nojs'
@@ -172,6 +180,45 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
       await context.close()
     })
   }
+
+  it('passes axe-core on every page, signed out and in (forms with errors included)', async () => {
+    const context = await newContext(true)
+    const page = await context.newPage()
+    const visit = async (path: string, name: string) => {
+      await page.goto(path)
+      await shot(page, 'pages', name)
+    }
+    await visit('/', '01-landing')
+    await visit('/login', '02-login')
+    await page.fill('#field-email', `nobody-${Date.now()}@example.com`)
+    await page.fill('#field-password', 'not-the-password')
+    await page.click('button:has-text("Log in")')
+    await expect.poll(() => page.locator('.notice, [role="alert"]').count()).toBeGreaterThan(0)
+    await shot(page, 'pages', '03-login-refused')
+    await visit('/signup', '04-signup')
+    await page.click('button:has-text("Create account")')
+    await expect.poll(() => page.locator('[id$="-error"]').count()).toBeGreaterThan(0)
+    await shot(page, 'pages', '05-signup-errors')
+
+    await page.fill('#field-company_name', `Audit Co ${Date.now()}`)
+    await page.fill('#field-email', `audit-${Date.now()}@example.com`)
+    await page.fill('#field-password', 'a-long-enough-password')
+    await page.click('button:has-text("Create account")')
+    await page.waitForURL('**/agents/new?welcome=1')
+    await shot(page, 'pages', '06-catalog')
+    await visit('/dashboard', '07-dashboard')
+    await visit('/knowledge', '08-knowledge-bases')
+    await page.click('button:has-text("Create")')
+    await shot(page, 'pages', '09-knowledge-base-errors')
+    await page.fill('#field-name', 'Audit articles')
+    await page.click('button:has-text("Create")')
+    await page.waitForURL(/\/knowledge\/[0-9a-f-]{36}(\?.*)?$/)
+    await shot(page, 'pages', '10-knowledge-base')
+    await visit('/billing', '11-billing')
+    await visit('/integrations', '12-integrations')
+    await visit('/no-such-page', '13-not-found')
+    await context.close()
+  })
 
   it('shows the wizard readably on a phone-sized screen', async () => {
     const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 390, height: 844 } })

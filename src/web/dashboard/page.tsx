@@ -20,6 +20,7 @@ export const DashboardPage: FC<{ dashboard: Dashboard }> = ({ dashboard }) => {
           ? `${plan.name} plan · this period ${plan.currentPeriodStart.toISOString().slice(0, 10)} to ${plan.currentPeriodEnd.toISOString().slice(0, 10)}`
           : 'No plan'}
       </p>
+      <h2>Usage this period</h2>
       <UsageMeters usage={usage} agents={agents.length} knowledgeBases={knowledgeBases.length} limits={limits} />
 
       <h2>Agents</h2>
