@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
+import { UNAVAILABLE } from '../api/health'
 import { AppError } from '../errors'
 import { beginInvocation } from '../platform/invocation'
-import { UNAVAILABLE } from '../routes/health'
 import type { HonoEnv } from '../types'
 import { createServices } from './services'
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
+import { createStripe } from '../billing/stripe/client'
+import { processStripeEvent } from '../billing/stripe/events'
+import { verifyStripeEvent, webhookSecrets } from '../billing/stripe/verify'
 import type { HonoEnv } from '../types'
-import { createStripe } from './stripe/client'
-import { processStripeEvent } from './stripe/events'
-import { verifyStripeEvent, webhookSecrets } from './stripe/verify'
 
 /** Stripe's webhook endpoint: JSON answers, no session or CSRF (the signature is the authentication). */
 export const billingWebhook = new Hono<HonoEnv>()
