@@ -1,20 +1,19 @@
 import { z } from 'zod'
 import { isFernetKey } from './platform/fernet'
 
-const secretList = (minLength: number, what: string) =>
+/** A comma-separated list (several secrets or keys while one is rotated): entries trimmed, empty ones dropped. */
+export function commaSeparated(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+const secretList = (what: string, entry: z.ZodType<string, string>) =>
   z
     .string({ error: `${what} is not set` })
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.string().min(minLength, `each ${what} entry must be at least ${minLength} characters`))
-        .min(1, `${what} is empty`),
-    )
+    .transform(commaSeparated)
+    .pipe(z.array(entry).min(1, `${what} is empty`))
 
 export const envSchema = z.object({
   APP_ENV: z.enum(['development', 'test', 'production']).default('production'),
@@ -24,27 +23,20 @@ export const envSchema = z.object({
     .string({ error: 'DATABASE_URL is not set' })
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
   LOCAL_WS_PROXY: z.string().min(1).optional(),
-  HUB_SERVICE_SECRET: secretList(32, 'HUB_SERVICE_SECRET'),
-  ENCRYPTION_KEY: z
-    .string({ error: 'ENCRYPTION_KEY is not set' })
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(
-          z.string().refine(isFernetKey, 'each ENCRYPTION_KEY entry must be a Fernet key (urlsafe base64 of 32 bytes)'),
-        )
-        .min(1, 'ENCRYPTION_KEY is empty'),
-    ),
+  HUB_SERVICE_SECRET: secretList(
+    'HUB_SERVICE_SECRET',
+    z.string().min(32, 'each HUB_SERVICE_SECRET entry must be at least 32 characters'),
+  ),
+  ENCRYPTION_KEY: secretList(
+    'ENCRYPTION_KEY',
+    z.string().refine(isFernetKey, 'each ENCRYPTION_KEY entry must be a Fernet key (urlsafe base64 of 32 bytes)'),
+  ),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Several while one is being rotated. */
+  STRIPE_WEBHOOK_SECRET: secretList('STRIPE_WEBHOOK_SECRET', z.string()).optional(),
   STRIPE_API_BASE: z.url().optional(),
   /** Transactional email over HTTP (Resend-compatible `POST {from,to,subject,text}`); the outbox alone without it. */
   EMAIL_API_URL: z.url().optional(),

@@ -1,3 +1,5 @@
+import { base64ToBytes, bytesToBase64, constantTimeEqual } from '../platform/encoding'
+
 /**
  * Password hashes: PBKDF2-SHA256 through WebCrypto, stored as
  * `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` so the cost can be raised later
@@ -8,19 +10,6 @@ const SALT_BYTES = 16
 const HASH_BITS = 256
 const encoder = new TextEncoder()
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  for (const b of bytes) binary += String.fromCharCode(b)
-  return btoa(binary)
-}
-
-function fromBase64(value: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(value)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
-
 async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits'])
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, HASH_BITS)
@@ -30,7 +19,7 @@ async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iteration
 export async function hashPassword(password: string, iterations = PASSWORD_ITERATIONS): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
   const hash = await derive(password, salt, iterations)
-  return `pbkdf2-sha256$${iterations}$${toBase64(salt)}$${toBase64(hash)}`
+  return `pbkdf2-sha256$${iterations}$${bytesToBase64(salt)}$${bytesToBase64(hash)}`
 }
 
 interface ParsedHash {
@@ -45,17 +34,10 @@ function parseHash(stored: string): ParsedHash | null {
   const count = Number(iterations)
   if (!Number.isInteger(count) || count < 1 || count > PASSWORD_ITERATIONS) return null
   try {
-    return { iterations: count, salt: fromBase64(salt), hash: fromBase64(hash) }
+    return { iterations: count, salt: base64ToBytes(salt), hash: base64ToBytes(hash) }
   } catch {
     return null
   }
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
 }
 
 // Verifying against this when the account does not exist keeps the timing the same.

@@ -1,7 +1,8 @@
 import { eq, lt, lte, or } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { customerSessions, customers, customerUsers } from '../db/schema'
-import { base64Url, randomBytes, sha256Hex } from '../platform/crypto'
+import { randomBytes, sha256Hex } from '../platform/crypto'
+import { bytesToBase64Url } from '../platform/encoding'
 
 /** Sessions end after this long without a request... */
 export const SESSION_IDLE_TIMEOUT_MS = 8 * 60 * 60 * 1000
@@ -40,10 +41,10 @@ export async function createSession(
   user: { id: string; customerId: string },
   now = new Date(),
 ): Promise<StartedSession> {
-  const token = base64Url(randomBytes(32))
+  const token = bytesToBase64Url(randomBytes(32))
   const id = await sha256Hex(token)
   const expiresAt = new Date(now.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS)
-  const csrfToken = base64Url(randomBytes(24))
+  const csrfToken = bytesToBase64Url(randomBytes(24))
   await db.insert(customerSessions).values({
     id,
     userId: user.id,

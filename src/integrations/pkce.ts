@@ -1,15 +1,16 @@
-import { base64Url, randomBytes } from '../platform/crypto'
+import { randomBytes } from '../platform/crypto'
+import { bytesToBase64Url } from '../platform/encoding'
 
 /** RFC 7636: a 43-character verifier (32 random bytes) and its S256 challenge. */
 export async function createPkcePair(): Promise<{ verifier: string; challenge: string }> {
-  const verifier = base64Url(randomBytes(32))
+  const verifier = bytesToBase64Url(randomBytes(32))
   return { verifier, challenge: await pkceChallenge(verifier) }
 }
 
 export async function pkceChallenge(verifier: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
-  return base64Url(new Uint8Array(digest))
+  return bytesToBase64Url(new Uint8Array(digest))
 }
 
 /** The `state` parameter: 32 random bytes, urlsafe. Only its SHA-256 is stored. */
-export const createOAuthState = () => base64Url(randomBytes(32))
+export const createOAuthState = () => bytesToBase64Url(randomBytes(32))

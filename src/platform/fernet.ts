@@ -1,7 +1,8 @@
 // Fernet (https://github.com/fernet/spec) on WebCrypto only, so the same file runs in the
 // Worker and in Node scripts. Token: 0x80 | timestamp (u64 BE seconds) | IV (16) |
 // AES-128-CBC ciphertext (PKCS#7) | HMAC-SHA256 of everything before it (32), urlsafe base64.
-// Deliberately import-free: Node runs it directly (scripts/rotate-keys.ts).
+// Import-free apart from `.ts` siblings: Node runs it directly (scripts/rotate-keys.ts).
+import { base64UrlToBytes, bytesToBase64Url } from './encoding.ts'
 
 const VERSION = 0x80
 const HEADER_LENGTH = 1 + 8 + 16
@@ -55,35 +56,27 @@ interface ImportedKey {
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_')
-}
-
-export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!TOKEN_PATTERN.test(text) || text.length % 4 === 1) return null
+/** A token or key's bytes, or null when the text is not urlsafe base64. */
+function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
+  if (!TOKEN_PATTERN.test(text)) return null
   try {
-    const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
+    return base64UrlToBytes(text)
   } catch {
     return null
   }
 }
 
 export function isFernetKey(key: string): boolean {
-  return KEY_PATTERN.test(key) && base64UrlDecode(key)?.length === 32
+  return KEY_PATTERN.test(key) && decodeBase64Url(key)?.length === 32
 }
 
 /** A new random key, in the format Python's `Fernet.generate_key()` returns. */
 export function generateFernetKey(): string {
-  return base64UrlEncode(crypto.getRandomValues(new Uint8Array(32)))
+  return bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)), { padded: true })
 }
 
 async function importKey(key: string): Promise<ImportedKey> {
-  const raw = isFernetKey(key) ? base64UrlDecode(key) : null
+  const raw = isFernetKey(key) ? decodeBase64Url(key) : null
   if (!raw) throw new InvalidFernetKey()
   const [signing, encryption] = await Promise.all([
     crypto.subtle.importKey('raw', raw.slice(0, 16), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
@@ -99,7 +92,7 @@ function readTimestamp(data: Uint8Array): number {
 /** Parses a token far enough to check version, shape and age; the MAC is checked per key. */
 function parseToken(token: string, nowSeconds: number, ttlSeconds: number | undefined) {
   if (typeof token !== 'string') throw new InvalidFernetToken()
-  const data = base64UrlDecode(token)
+  const data = decodeBase64Url(token)
   if (!data || data.length < HEADER_LENGTH + BLOCK + MAC_LENGTH || data[0] !== VERSION) throw new InvalidFernetToken()
   if ((data.length - HEADER_LENGTH - MAC_LENGTH) % BLOCK !== 0) throw new InvalidFernetToken()
   if (ttlSeconds !== undefined) {
@@ -168,7 +161,7 @@ export function createFernet(keys: string | readonly string[], options: FernetOp
       const token = new Uint8Array(signed.length + MAC_LENGTH)
       token.set(signed)
       token.set(mac, signed.length)
-      return base64UrlEncode(token)
+      return bytesToBase64Url(token, { padded: true })
     },
     decryptBytes,
     async decrypt(token, decryptOptions) {

@@ -30,11 +30,3 @@ export async function verifyStripeEvent(rawBody: string, signature: string | und
   }
   throw new AppError('BAD_REQUEST', 'Invalid Stripe signature.')
 }
-
-/** `STRIPE_WEBHOOK_SECRET` may list several comma-separated secrets while one is being rotated. */
-export function webhookSecrets(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-}
