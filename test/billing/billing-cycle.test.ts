@@ -9,7 +9,7 @@ import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
 import { canRespond, postBatch, report } from '../support/billing'
 import { testDb } from '../support/db'
 import { env } from '../support/env'
-import { factories, uniq } from '../support/factories'
+import { type FactoryOverrides, factories, uniq } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
 import {
   deliver,
@@ -24,7 +24,7 @@ import { WebClient } from '../support/web-client'
 
 const DAY = 86_400
 
-async function signedInCustomer(o: Parameters<ReturnType<typeof factories>['customer']>[0] = {}) {
+async function signedInCustomer(o: FactoryOverrides<'customer'> = {}) {
   const { db } = testDb()
   const f = factories(db)
   const customer = await f.customer(o)

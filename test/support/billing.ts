@@ -1,16 +1,21 @@
+import type { z } from 'zod'
+import { agentConfigSchema } from '../../src/api/internal/routes/config'
+import { canRespondSchema } from '../../src/api/internal/routes/schemas'
+import type { usageBatchResultSchema } from '../../src/api/internal/routes/usage-batch'
+import { validateKeySchema } from '../../src/api/internal/routes/validate-key'
 import type { Executor } from '../../src/db/client'
 import type { PlanLimits } from '../../src/db/schema'
-import { factories } from './factories'
-import { call, internalHeaders } from './http'
+import { type FactoryOverrides, factories } from './factories'
+import { type Body, bodyOf, call, internalHeaders } from './http'
 
 export const hours = (n: number) => new Date(Date.now() + n * 3_600_000)
 export const days = (n: number) => hours(24 * n)
 
 export interface BilledAgentOptions {
   limits?: PlanLimits
-  subscription?: Parameters<ReturnType<typeof factories>['subscription']>[0] | false
-  customer?: Parameters<ReturnType<typeof factories>['customer']>[0]
-  agent?: Parameters<ReturnType<typeof factories>['agentInstance']>[0]
+  subscription?: FactoryOverrides<'subscription'> | false
+  customer?: FactoryOverrides<'customer'>
+  agent?: FactoryOverrides<'agentInstance'>
 }
 
 /** A customer with an agent and (unless `subscription: false`) an active subscription on its own plan. */
@@ -26,15 +31,22 @@ export async function billedAgent(db: Executor, o: BilledAgentOptions = {}) {
   return { f, customer, agent, plan, subscription }
 }
 
-export type Json = Record<string, unknown> & { error?: { code: string; message: string; request_id: string } }
-
-export async function getJson(path: string, headers: Record<string, string>) {
+/** A GET of the internal API, its body checked against `schema` (see {@link bodyOf}). */
+export async function getJson<S extends z.ZodType>(path: string, headers: Record<string, string>, schema: S) {
   const res = await call(path, { headers })
-  return { res, body: (await res.json()) as Json }
+  return { res, body: await bodyOf(res, schema) }
 }
 
 export const canRespond = (agentId: string, headers = internalHeaders()) =>
-  getJson(`/api/internal/billing/can-respond/${agentId}`, headers)
+  getJson(`/api/internal/billing/can-respond/${agentId}`, headers, canRespondSchema)
+
+export const getAgentConfig = (agentId: string, headers = internalHeaders(agentId)) =>
+  getJson(`/api/internal/agent/${agentId}/config`, headers, agentConfigSchema)
+
+export const validateApiKey = (headers: Record<string, string>) =>
+  getJson('/api/internal/agent/validate-key', headers, validateKeySchema)
+
+export type UsageBatchBody = Body<typeof usageBatchResultSchema>
 
 export function postBatch(reports: unknown[], headers = internalHeaders()) {
   return call('/api/internal/usage/batch', {

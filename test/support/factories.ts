@@ -224,3 +224,7 @@ async function documentById(db: Executor, id: string) {
   if (!doc) throw new Error(`document ${id} does not exist`)
   return doc
 }
+
+export type Factories = ReturnType<typeof factories>
+/** What a test may set on a factory's row, e.g. `FactoryOverrides<'customer'>`. */
+export type FactoryOverrides<K extends keyof Factories> = NonNullable<Parameters<Factories[K]>[0]>

@@ -1,5 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { exports } from 'cloudflare:workers'
+import type { z } from 'zod'
+import { type ErrorEnvelope, errorEnvelopeSchema } from '../../src/errors'
 import { SERVICE_SECRET } from './env'
 
 export const BASE = 'http://localhost'
@@ -25,3 +27,23 @@ export function statementsOf(res: Response): number {
 }
 
 export { createExecutionContext, waitOnExecutionContext }
+
+/**
+ * A JSON body typed by the route's own response schema, with the error envelope for failures
+ * (the test checks the status; {@link bodyOf} has checked the shape that goes with it).
+ */
+export type Body<S extends z.ZodType> = z.output<S> & Partial<ErrorEnvelope>
+
+/**
+ * The response's JSON, checked against the schema the route declares (a 2xx) or the error
+ * envelope (anything else): a response that breaks its contract fails the test here. The body
+ * is returned as sent (not the parsed copy, which would drop unexpected fields).
+ */
+export async function bodyOf<S extends z.ZodType>(res: Response, success: S): Promise<Body<S>> {
+  const json: unknown = await res.json()
+  const checked = (res.ok ? success : errorEnvelopeSchema).safeParse(json)
+  if (!checked.success) {
+    throw new Error(`HTTP ${res.status} body breaks its schema: ${checked.error.message}\n${JSON.stringify(json)}`)
+  }
+  return json as Body<S>
+}

@@ -1,19 +1,26 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { type AgentScopedEnv, agentAuth, serviceAuth } from '../../../src/api/internal/auth'
+import { agentConfigSchema } from '../../../src/api/internal/routes/config'
+import { canRespondSchema } from '../../../src/api/internal/routes/schemas'
 import { createApp, newApp } from '../../../src/app'
 import type { HonoEnv } from '../../../src/types'
-import { billedAgent, getJson, type Json } from '../../support/billing'
+import { billedAgent, getJson } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { env, ROTATED_SERVICE_SECRET, SERVICE_SECRET } from '../../support/env'
-import { createExecutionContext, internalHeaders } from '../../support/http'
+import { bodyOf, createExecutionContext, internalHeaders } from '../../support/http'
 
 const configPath = (id: string) => `/api/internal/agent/${id}/config`
 
-async function fetchWith(
+/** What the test route below answers: the agent `agentAuth()` put on the context. */
+const whoamiSchema = z.object({ id: z.string(), customer_id: z.string(), keys: z.array(z.string()) })
+
+async function fetchWith<S extends z.ZodType>(
   app: { fetch: Hono<HonoEnv>['fetch'] },
   path: string,
   headers: Record<string, string>,
+  schema: S,
   overrides = {},
 ) {
   const res = await app.fetch(
@@ -21,7 +28,7 @@ async function fetchWith(
     { ...env, ...overrides },
     createExecutionContext(),
   )
-  return { res, body: (await res.json()) as Json }
+  return { res, body: await bodyOf(res, schema) }
 }
 
 // Spec 4.1, through the real routes.
@@ -29,7 +36,7 @@ describe('service secret and agent authentication', () => {
   it('accepts the service secret with a valid agent id', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const { res, body } = await getJson(configPath(agent.id), internalHeaders(agent.id))
+    const { res, body } = await getJson(configPath(agent.id), internalHeaders(agent.id), agentConfigSchema)
     expect(res.status).toBe(200)
     expect(body.agent_id).toBe(agent.id)
   })
@@ -37,7 +44,7 @@ describe('service secret and agent authentication', () => {
   it('answers 401 in the envelope without Authorization', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const { res, body } = await getJson(configPath(agent.id), { 'X-Agent-Instance-ID': agent.id })
+    const { res, body } = await getJson(configPath(agent.id), { 'X-Agent-Instance-ID': agent.id }, agentConfigSchema)
     expect(res.status).toBe(401)
     expect(body.error?.code).toBe('UNAUTHORIZED')
     expect(body.error?.request_id).toBe(res.headers.get('X-Request-Id'))
@@ -51,9 +58,11 @@ describe('service secret and agent authentication', () => {
     ['another scheme', `Basic ${SERVICE_SECRET}`],
     ['no token', 'Bearer '],
   ])('answers 401 for %s', async (_label, authorization) => {
-    const { res, body } = await getJson('/api/internal/billing/can-respond/00000000-0000-0000-0000-000000000000', {
-      Authorization: authorization,
-    })
+    const { res, body } = await getJson(
+      '/api/internal/billing/can-respond/00000000-0000-0000-0000-000000000000',
+      { Authorization: authorization },
+      canRespondSchema,
+    )
     expect(res.status).toBe(401)
     expect(body.error?.code).toBe('UNAUTHORIZED')
     expect(JSON.stringify(body)).not.toContain(SERVICE_SECRET)
@@ -63,7 +72,7 @@ describe('service secret and agent authentication', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
     for (const headers of [internalHeaders(), internalHeaders('not-a-uuid'), internalHeaders(`${agent.id}x`)]) {
-      const { res, body } = await getJson(configPath(agent.id), headers)
+      const { res, body } = await getJson(configPath(agent.id), headers, agentConfigSchema)
       expect(res.status).toBe(401)
       expect(body.error?.code).toBe('UNAUTHORIZED')
     }
@@ -73,8 +82,8 @@ describe('service secret and agent authentication', () => {
     const { db } = testDb()
     const { agent: inactive } = await billedAgent(db, { agent: { isActive: false } })
     const unknown = '4a1e0a52-1f57-4c86-8d3b-7c1b8f0f0e11'
-    expect((await getJson(configPath(unknown), internalHeaders(unknown))).res.status).toBe(401)
-    const { res, body } = await getJson(configPath(inactive.id), internalHeaders(inactive.id))
+    expect((await getJson(configPath(unknown), internalHeaders(unknown), agentConfigSchema)).res.status).toBe(401)
+    const { res, body } = await getJson(configPath(inactive.id), internalHeaders(inactive.id), agentConfigSchema)
     expect(res.status).toBe(403)
     expect(body.error?.code).toBe('FORBIDDEN')
   })
@@ -83,7 +92,7 @@ describe('service secret and agent authentication', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
     const { agent: intruder } = await billedAgent(db)
-    const { res, body } = await getJson(configPath(agent.id), internalHeaders(intruder.id))
+    const { res, body } = await getJson(configPath(agent.id), internalHeaders(intruder.id), agentConfigSchema)
     expect(res.status).toBe(403)
     expect(body.agent_id).toBeUndefined()
   })
@@ -92,10 +101,11 @@ describe('service secret and agent authentication', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
     for (const secret of [SERVICE_SECRET, ROTATED_SERVICE_SECRET]) {
-      const { res } = await getJson(configPath(agent.id), {
-        Authorization: `Bearer ${secret}`,
-        'X-Agent-Instance-ID': agent.id,
-      })
+      const { res } = await getJson(
+        configPath(agent.id),
+        { Authorization: `Bearer ${secret}`, 'X-Agent-Instance-ID': agent.id },
+        agentConfigSchema,
+      )
       expect(res.status).toBe(200)
     }
   })
@@ -112,6 +122,7 @@ describe('service secret and agent authentication', () => {
         app,
         configPath(agent.id),
         { Authorization: `Bearer ${secret}`, 'X-Agent-Instance-ID': agent.id },
+        agentConfigSchema,
         overrides,
       )
       expect(res.status).toBe(200)
@@ -121,6 +132,7 @@ describe('service secret and agent authentication', () => {
         app,
         configPath(agent.id),
         { Authorization: `Bearer ${wrong}`, 'X-Agent-Instance-ID': agent.id },
+        agentConfigSchema,
         overrides,
       )
       expect(res.status).toBe(401)
@@ -137,7 +149,7 @@ describe('agentAuth() for other agent-scoped routes', () => {
   )
   app.route('/api/internal/test', scoped)
 
-  const whoami = (headers: Record<string, string>) => fetchWith(app, '/api/internal/test/whoami', headers)
+  const whoami = (headers: Record<string, string>) => fetchWith(app, '/api/internal/test/whoami', headers, whoamiSchema)
 
   it('sets the agent named in X-Agent-Instance-ID on the context, without its key hash', async () => {
     const { db } = testDb()

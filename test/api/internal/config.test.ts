@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { agentConfigSchema } from '../../../src/api/internal/routes/config'
 import { agentInstances, agentTypes, customers, subscriptions } from '../../../src/db/schema'
-import { billedAgent, getJson, type Json } from '../../support/billing'
+import { billedAgent, getJson } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { call, internalHeaders, statementsOf } from '../../support/http'
 
 const getConfig = (agentId: string, extra: Record<string, string> = {}) =>
-  getJson(`/api/internal/agent/${agentId}/config`, internalHeaders(agentId, extra))
+  getJson(`/api/internal/agent/${agentId}/config`, internalHeaders(agentId, extra), agentConfigSchema)
 
 // Spec 4.2, plus ETag/304, prompt rendering and the one-statement budget.
 describe('GET /api/internal/agent/{agent_id}/config', () => {
@@ -37,7 +38,7 @@ describe('GET /api/internal/agent/{agent_id}/config', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db, { limits: { messages: 100 } })
     const { body } = await getConfig(agent.id)
-    const billing = body.billing as Json
+    const billing = body.billing
     expect(billing.can_respond).toBe(true)
     expect(billing.usage_remaining).toEqual({ messages: 100 })
   })
@@ -45,7 +46,7 @@ describe('GET /api/internal/agent/{agent_id}/config', () => {
   it('says can_respond: false without a subscription', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db, { subscription: false })
-    const billing = (await getConfig(agent.id)).body.billing as Json
+    const billing = (await getConfig(agent.id)).body.billing
     expect(billing).toMatchObject({ can_respond: false, allowed: false })
     expect(String(billing.reason).toLowerCase()).toContain('subscription')
   })
@@ -64,6 +65,7 @@ describe('GET /api/internal/agent/{agent_id}/config', () => {
     const { res, body } = await getJson(
       '/api/internal/agent/00000000-0000-0000-0000-000000000000/config',
       internalHeaders(agent.id),
+      agentConfigSchema,
     )
     expect(res.status).toBe(404)
     expect(body.error?.code).toBe('NOT_FOUND')
@@ -72,7 +74,11 @@ describe('GET /api/internal/agent/{agent_id}/config', () => {
   it('answers 400 for a non-UUID agent id', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const { res, body } = await getJson('/api/internal/agent/1%20OR%201=1/config', internalHeaders(agent.id))
+    const { res, body } = await getJson(
+      '/api/internal/agent/1%20OR%201=1/config',
+      internalHeaders(agent.id),
+      agentConfigSchema,
+    )
     expect(res.status).toBe(400)
     expect(body.error?.code).toBe('BAD_REQUEST')
   })

@@ -3,11 +3,11 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { integrations } from '../../../src/db/schema'
 import { testDb } from '../../support/db'
-import { factories } from '../../support/factories'
+import { type FactoryOverrides, factories } from '../../support/factories'
 import { call, internalHeaders, statementsOf } from '../../support/http'
 import { fakeProvider, providerStats } from '../../support/integrations'
 
-async function agentWithIntegration(overrides: Parameters<ReturnType<typeof factories>['integration']>[0] = {}) {
+async function agentWithIntegration(overrides: FactoryOverrides<'integration'> = {}) {
   const { db } = testDb()
   const f = factories(db)
   const agent = await f.agentInstance()

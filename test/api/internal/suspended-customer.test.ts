@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as s from '../../../src/db/schema'
-import { canRespond, getJson } from '../../support/billing'
+import { canRespond, getAgentConfig, validateApiKey } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
 import { call, internalHeaders } from '../../support/http'
@@ -34,9 +34,8 @@ const search = (agentId: string) =>
 describe('a suspended customer', () => {
   it('gets nothing from the internal API, and everything back once resumed', async () => {
     const { agent, integration, suspend } = await suspendedCustomer()
-    const validate = () =>
-      getJson('/api/internal/agent/validate-key', { ...internalHeaders(), 'X-API-Key': agent.apiKey! })
-    const config = () => getJson(`/api/internal/agent/${agent.id}/config`, internalHeaders(agent.id))
+    const validate = () => validateApiKey({ ...internalHeaders(), 'X-API-Key': agent.apiKey! })
+    const config = () => getAgentConfig(agent.id)
     const credentials = () =>
       call(`/api/internal/integrations/${integration.id}/credentials`, { headers: internalHeaders(agent.id) })
 
@@ -81,7 +80,7 @@ describe("the agent type's knowledge_base.enabled flag", () => {
     await f.subscription({ customerId: kb.customerId })
     const agent = await f.agentInstance({ customerId: kb.customerId, agentTypeId: type.id, knowledgeBaseId: kb.id })
 
-    const cfg = await getJson(`/api/internal/agent/${agent.id}/config`, internalHeaders(agent.id))
+    const cfg = await getAgentConfig(agent.id)
     expect(cfg.body.knowledge_base).toMatchObject({ id: kb.id, enabled: false })
     const res = await search(agent.id)
     expect(res.status).toBe(200)

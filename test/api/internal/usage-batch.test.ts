@@ -1,16 +1,12 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { usageBatchResultSchema } from '../../../src/api/internal/routes/usage-batch'
 import { customers, extraUsageBalances, usageRecords, usageReports } from '../../../src/db/schema'
-import { billedAgent, days, hours, type Json, postBatch, report } from '../../support/billing'
+import { billedAgent, days, hours, postBatch, report } from '../../support/billing'
 import { testDb } from '../../support/db'
-import { call, internalHeaders, statementsOf } from '../../support/http'
+import { bodyOf, call, internalHeaders, statementsOf } from '../../support/http'
 
-const bodyOf = async (res: Response) =>
-  (await res.json()) as {
-    accepted: number
-    rejected: number
-    errors: Array<{ index: number; request_id: string | null; reason: string }>
-  } & Json
+const batchBodyOf = (res: Response) => bodyOf(res, usageBatchResultSchema)
 
 async function recordOf(db: ReturnType<typeof testDb>['db'], agentId: string) {
   return db.select().from(usageRecords).where(eq(usageRecords.agentInstanceId, agentId))
@@ -24,7 +20,7 @@ describe('POST /api/internal/usage/batch', () => {
     const r = report(agent.id, { messages: 1, input_tokens: 150, output_tokens: 320 })
     const res = await postBatch([r])
     expect(res.status).toBe(200)
-    expect(await bodyOf(res)).toEqual({ accepted: 1, rejected: 0, errors: [] })
+    expect(await batchBodyOf(res)).toEqual({ accepted: 1, rejected: 0, errors: [] })
     const stored = await db.select().from(usageReports).where(eq(usageReports.requestId, r.request_id))
     expect(stored).toHaveLength(1)
   })
@@ -34,7 +30,7 @@ describe('POST /api/internal/usage/batch', () => {
     const { agent } = await billedAgent(db)
     const batch = [report(agent.id, { messages: 1, input_tokens: 100, output_tokens: 200 })]
     await postBatch(batch)
-    const body = await bodyOf(await postBatch(batch))
+    const body = await batchBodyOf(await postBatch(batch))
     expect(body).toMatchObject({ accepted: 0, rejected: 1 })
     expect(body.errors[0]).toMatchObject({ index: 0, request_id: batch[0]?.request_id, reason: 'duplicate_request_id' })
     expect((await recordOf(db, agent.id))[0]?.messages).toBe(1)
@@ -47,7 +43,7 @@ describe('POST /api/internal/usage/batch', () => {
       report(agent.id, { messages: 1, input_tokens: 10, output_tokens: 5 }),
     )
     const results = await Promise.all(
-      [postBatch(batch), postBatch(batch), postBatch(batch)].map(async (p) => bodyOf(await p)),
+      [postBatch(batch), postBatch(batch), postBatch(batch)].map(async (p) => batchBodyOf(await p)),
     )
     expect(results.map((r) => r.accepted).reduce((a, b) => a + b)).toBe(20)
     expect(results.map((r) => r.rejected).reduce((a, b) => a + b)).toBe(40)
@@ -59,7 +55,7 @@ describe('POST /api/internal/usage/batch', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
     const r = report(agent.id)
-    const body = await bodyOf(await postBatch([r, { ...r, metrics: { messages: 5 } }]))
+    const body = await batchBodyOf(await postBatch([r, { ...r, metrics: { messages: 5 } }]))
     expect(body).toMatchObject({ accepted: 1, rejected: 1 })
     expect(body.errors[0]).toMatchObject({ index: 1, reason: 'duplicate_request_id' })
     expect((await recordOf(db, agent.id))[0]?.messages).toBe(1)
@@ -72,7 +68,7 @@ describe('POST /api/internal/usage/batch', () => {
       report(agent.id, { messages: 1, input_tokens: 100, output_tokens: 200 }),
       report(agent.id, { messages: 1, input_tokens: 150, output_tokens: 250 }),
     ])
-    expect((await bodyOf(res)).accepted).toBe(2)
+    expect((await batchBodyOf(res)).accepted).toBe(2)
     const records = await recordOf(db, agent.id)
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({ messages: 2, inputTokens: 250, outputTokens: 450, customerId: agent.customerId })
@@ -82,7 +78,7 @@ describe('POST /api/internal/usage/batch', () => {
 
   it('rejects reports for a non-existent agent with index, request_id and reason', async () => {
     const r = report('00000000-0000-0000-0000-000000000000')
-    const body = await bodyOf(await postBatch([r]))
+    const body = await batchBodyOf(await postBatch([r]))
     expect(body).toMatchObject({ accepted: 0, rejected: 1 })
     expect(body.errors).toEqual([
       expect.objectContaining({ index: 0, request_id: r.request_id, reason: 'unknown_agent' }),
@@ -93,7 +89,7 @@ describe('POST /api/internal/usage/batch', () => {
     const { db } = testDb()
     const { agent: a } = await billedAgent(db)
     const { agent: b } = await billedAgent(db)
-    const body = await bodyOf(
+    const body = await batchBodyOf(
       await postBatch([report(a.id, { messages: 2 }), report(b.id, { messages: 3 }), report(a.id)]),
     )
     expect(body.accepted).toBe(3)
@@ -113,7 +109,7 @@ describe('POST /api/internal/usage/batch', () => {
       report(agent.id, { messages: 1 }, { timestamp: days(-9).toISOString() }),
       report(agent.id, { messages: 1 }, { timestamp: new Date().toISOString().replace('Z', '+02:00') }),
     ]
-    const body = await bodyOf(await postBatch(reports))
+    const body = await batchBodyOf(await postBatch(reports))
     expect(body).toMatchObject({ accepted: 2, rejected: 3 })
     expect(body.errors.map((e) => [e.index, e.reason])).toEqual([
       [0, 'too_old'],
@@ -125,7 +121,7 @@ describe('POST /api/internal/usage/batch', () => {
   it('rejects reports of a customer without a subscription', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db, { subscription: false })
-    const body = await bodyOf(await postBatch([report(agent.id)]))
+    const body = await batchBodyOf(await postBatch([report(agent.id)]))
     expect(body.errors[0]?.reason).toBe('no_subscription')
   })
 
@@ -142,7 +138,7 @@ describe('POST /api/internal/usage/batch', () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
     const bad = { ...report(agent.id), metrics }
-    const body = await bodyOf(await postBatch([report(agent.id), bad]))
+    const body = await batchBodyOf(await postBatch([report(agent.id), bad]))
     expect(body).toMatchObject({ accepted: 1, rejected: 1 })
     expect(body.errors[0]).toMatchObject({ index: 1, request_id: bad.request_id, reason: 'invalid_report' })
   })
@@ -159,13 +155,13 @@ describe('POST /api/internal/usage/batch', () => {
   ])('rejects a report with %s', async (_label, override) => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const body = await bodyOf(await postBatch([{ ...report(agent.id), ...override }]))
+    const body = await batchBodyOf(await postBatch([{ ...report(agent.id), ...override }]))
     expect(body).toMatchObject({ accepted: 0, rejected: 1 })
     expect(body.errors[0]?.reason).toBe('invalid_report')
   })
 
   it('rejects reports that are not objects', async () => {
-    const body = await bodyOf(await postBatch([null, 1, 'x', [], true]))
+    const body = await batchBodyOf(await postBatch([null, 1, 'x', [], true]))
     expect(body).toMatchObject({ accepted: 0, rejected: 5 })
     expect(body.errors.map((e) => e.request_id)).toEqual([null, null, null, null, null])
   })
@@ -179,7 +175,7 @@ describe('POST /api/internal/usage/batch', () => {
       report(i % 2 ? agent.id : other.id, { messages: 1, input_tokens: i }),
     )
     const res = await postBatch(reports)
-    expect((await bodyOf(res)).accepted).toBe(1000)
+    expect((await batchBodyOf(res)).accepted).toBe(1000)
     expect(statementsOf(res)).toBe(statementsOf(small))
     expect(statementsOf(res)).toBe(4) // begin, lock customers, insert + aggregate, commit
     expect((await recordOf(db, agent.id))[0]?.messages).toBe(501)
@@ -196,7 +192,7 @@ describe('POST /api/internal/usage/batch', () => {
     )
     const reports = Array.from({ length: 1000 }, (_, i) => report(customersOverLimit[i % 5]?.id as string))
     const res = await postBatch(reports)
-    expect((await bodyOf(res)).accepted).toBe(1000)
+    expect((await batchBodyOf(res)).accepted).toBe(1000)
     expect(statementsOf(res)).toBe(6)
   })
 
@@ -205,7 +201,7 @@ describe('POST /api/internal/usage/batch', () => {
     const { agent } = await billedAgent(db)
     const tooMany = await postBatch(Array.from({ length: 1001 }, () => report(agent.id)))
     expect(tooMany.status).toBe(413)
-    expect((await bodyOf(tooMany)).error?.code).toBe('PAYLOAD_TOO_LARGE')
+    expect((await batchBodyOf(tooMany)).error?.code).toBe('PAYLOAD_TOO_LARGE')
     for (const body of ['{', '[]', '{"reports": 5}', '{}', 'null']) {
       const res = await call('/api/internal/usage/batch', {
         method: 'POST',
@@ -213,7 +209,7 @@ describe('POST /api/internal/usage/batch', () => {
         body,
       })
       expect(res.status).toBe(400)
-      expect((await bodyOf(res)).error?.code).toBe('BAD_REQUEST')
+      expect((await batchBodyOf(res)).error?.code).toBe('BAD_REQUEST')
     }
     const huge = await call('/api/internal/usage/batch', {
       method: 'POST',
@@ -225,7 +221,7 @@ describe('POST /api/internal/usage/batch', () => {
 
   it('answers an empty batch without touching the database', async () => {
     const res = await postBatch([])
-    expect(await bodyOf(res)).toEqual({ accepted: 0, rejected: 0, errors: [] })
+    expect(await batchBodyOf(res)).toEqual({ accepted: 0, rejected: 0, errors: [] })
     expect(statementsOf(res)).toBe(0)
   })
 })

@@ -1,15 +1,16 @@
 // Usage is never dropped: each report counts once, in the billing period its timestamp belongs to.
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { usageBatchResultSchema } from '../../../src/api/internal/routes/usage-batch'
 import * as s from '../../../src/db/schema'
-import { billedAgent, canRespond, days, type Json, postBatch, report } from '../../support/billing'
+import { billedAgent, canRespond, days, postBatch, report } from '../../support/billing'
 import { testDb } from '../../support/db'
+import { bodyOf } from '../../support/http'
 import { deliver, stripeEvent, stripeSubscription } from '../../support/stripe'
 
 type Db = ReturnType<typeof testDb>['db']
-type BatchBody = { accepted: number; rejected: number; errors: Array<{ index: number; reason: string }> } & Json
 
-const bodyOf = async (res: Response) => (await res.json()) as BatchBody
+const batchBodyOf = (res: Response) => bodyOf(res, usageBatchResultSchema)
 const at = (date: Date) => ({ timestamp: date.toISOString() })
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
 
@@ -39,7 +40,7 @@ describe('usage reports in the period their timestamp belongs to', () => {
   it('counts a report buffered across a renewal in the closed period, not against the current one', async () => {
     const { db } = testDb()
     const { agent, previous, current } = await renewedCustomer(db)
-    const body = await bodyOf(
+    const body = await batchBodyOf(
       await postBatch([report(agent.id, { messages: 7 }, at(days(-12))), report(agent.id, { messages: 2 })]),
     )
     expect(body).toMatchObject({ accepted: 2, rejected: 0 })
@@ -76,7 +77,9 @@ describe('usage reports in the period their timestamp belongs to', () => {
       subscription: { currentPeriodStart: days(-31), currentPeriodEnd: days(-1) },
     })
     const stored = subscription as NonNullable<typeof subscription>
-    const body = await bodyOf(await postBatch([report(agent.id, { messages: 4 }), report(agent.id, { messages: 1 })]))
+    const body = await batchBodyOf(
+      await postBatch([report(agent.id, { messages: 4 }), report(agent.id, { messages: 1 })]),
+    )
     expect(body).toMatchObject({ accepted: 2, rejected: 0 })
     expect(await recordsOf(db, agent.id)).toEqual([{ periodStart: stored.currentPeriodEnd, messages: 5 }])
 
@@ -125,7 +128,7 @@ describe('usage reports in the period their timestamp belongs to', () => {
     const { agent, previous } = await renewedCustomer(db)
     const late = report(agent.id, { messages: 3 }, at(days(-15)))
     await postBatch([late])
-    const again = await bodyOf(await postBatch([late]))
+    const again = await batchBodyOf(await postBatch([late]))
     expect(again.errors.map((e) => e.reason)).toEqual(['duplicate_request_id'])
     const rows = await db
       .select({ messages: s.usageRecords.messages })
@@ -148,7 +151,7 @@ describe('usage reports in the period their timestamp belongs to', () => {
       .update(s.subscriptions)
       .set({ status: 'active', currentPeriodStart: days(-5), currentPeriodEnd: days(25) })
       .where(eq(s.subscriptions.id, (subscription as NonNullable<typeof subscription>).id))
-    const body = await bodyOf(
+    const body = await batchBodyOf(
       await postBatch([
         report(agent.id, { messages: 1 }, at(days(-10))),
         report(agent.id, { messages: 1 }, at(days(-31))),

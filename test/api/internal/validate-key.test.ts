@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { billedAgent, getJson } from '../../support/billing'
+import { billedAgent, validateApiKey } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { internalHeaders, statementsOf } from '../../support/http'
 
 const validate = (key: string | undefined, extra: Record<string, string> = {}) =>
-  getJson(
-    '/api/internal/agent/validate-key',
-    internalHeaders(undefined, key === undefined ? extra : { 'X-API-Key': key, ...extra }),
-  )
+  validateApiKey(internalHeaders(undefined, key === undefined ? extra : { 'X-API-Key': key, ...extra }))
 
 // Spec 4.3, checking the hash as well as the prefix.
 describe('GET /api/internal/agent/validate-key', () => {
@@ -76,7 +73,7 @@ describe('GET /api/internal/agent/validate-key', () => {
   it('requires the service secret', async () => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const { res } = await getJson('/api/internal/agent/validate-key', { 'X-API-Key': agent.apiKey as string })
+    const { res } = await validateApiKey({ 'X-API-Key': agent.apiKey as string })
     expect(res.status).toBe(401)
   })
 })

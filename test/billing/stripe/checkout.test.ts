@@ -2,11 +2,11 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as s from '../../../src/db/schema'
 import { testDb } from '../../support/db'
-import { factories, uniq } from '../../support/factories'
+import { type FactoryOverrides, factories, uniq } from '../../support/factories'
 import { failStripePath, seedStripeSubscription, stripeRequests, stripeSubscription } from '../../support/stripe'
 import { WebClient } from '../../support/web-client'
 
-async function signedIn(customerOverrides: Parameters<ReturnType<typeof factories>['customer']>[0] = {}) {
+async function signedIn(customerOverrides: FactoryOverrides<'customer'> = {}) {
   const { db } = testDb()
   const f = factories(db)
   const customer = await f.customer(customerOverrides)
