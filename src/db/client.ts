@@ -1,5 +1,6 @@
 import { neonConfig, Pool } from '@neondatabase/serverless'
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless'
+import { createLogger, type Logger } from '../platform/logger'
 import * as schema from './schema'
 
 export type Database = NeonDatabase<typeof schema>
@@ -28,11 +29,23 @@ function configureDriver(settings: DbSettings) {
   neonConfig.pipelineConnect = false
 }
 
-/** A pool for one request or job: Workers must create, use and end it within the same invocation. */
-export function createDb(settings: DbSettings): DbHandle {
+/**
+ * Logs what the pool reports on its own: an idle connection that failed (no statement is running, so
+ * the pool emits it instead of throwing). Without a listener the error would crash the process.
+ * The logger masks connection strings and database error values; these errors carry no parameters.
+ */
+export function logPoolErrors(pool: Pick<Pool, 'on'>, logger: Logger) {
+  pool.on('error', (error: Error) => logger.warn('database pool error', { error }))
+}
+
+/**
+ * A pool for one request or job: Workers must create, use and end it within the same invocation.
+ * Pool errors and a failed close go to `logger` (the invocation's, so they carry its request id).
+ */
+export function createDb(settings: DbSettings, logger: Logger = createLogger({ component: 'db' })): DbHandle {
   configureDriver(settings)
   const pool = new Pool({ connectionString: settings.DATABASE_URL, connectionTimeoutMillis: 5_000, max: 4 })
-  pool.on('error', () => {})
+  logPoolErrors(pool, logger)
   const stats = { statements: 0 }
   const db = drizzle({
     client: pool,
@@ -43,5 +56,9 @@ export function createDb(settings: DbSettings): DbHandle {
       },
     },
   })
-  return { db, stats, close: () => pool.end().catch(() => {}) }
+  // A close that fails (the pool already ended, a connection broke) has nothing left to clean up.
+  const close = async () => {
+    await pool.end().catch((error: unknown) => logger.warn('database pool close failed', { error }))
+  }
+  return { db, stats, close }
 }

@@ -19,7 +19,7 @@ export function createServices(config: AppConfig, logger: Logger): Services {
     config,
     logger,
     get database() {
-      handle ??= createDb(config)
+      handle ??= createDb(config, logger)
       return handle
     },
     statementCount: () => handle?.stats.statements ?? 0,
