@@ -10,6 +10,7 @@ import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, readForm } from '../shared/forms'
 import { page } from '../shared/layout'
+import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
 import { loadBillingOverview } from './load'
 import { BillingPage, flashFor } from './page'
@@ -22,15 +23,6 @@ const topUpDollars = z.coerce
   .max(TOP_UP_MAX_DOLLARS, `The largest top-up is $${TOP_UP_MAX_DOLLARS}.`)
 
 const originOf = (c: Context<HonoEnv>) => c.var.services.config.APP_ORIGIN ?? new URL(c.req.url).origin
-
-/** Sends the browser to Stripe; HTMX requests get a full-page navigation instead of a fetch. */
-function toStripe(c: Context<HonoEnv>, url: string) {
-  if (c.req.header('HX-Request')) {
-    c.header('HX-Redirect', url)
-    return c.body(null, 204)
-  }
-  return c.redirect(url, 302)
-}
 
 /** Stripe failures become a readable "try again" page; the details go to the (redacting) log only. */
 async function withStripe<T>(c: Context<HonoEnv>, action: (stripe: Stripe) => Promise<T>): Promise<T> {
@@ -67,7 +59,7 @@ export const billingWebRoutes = new Hono<HonoEnv>()
     const url = await withStripe(c, (stripe) =>
       startPlanPurchase(c.var.services.database.db, stripe, customer, slug.data, originOf(c)),
     )
-    return toStripe(c, url)
+    return navigateTo(c, url)
   })
   .on('POST', ['/billing/top-up/', '/billing/top-up'], requireCustomer(), async (c) => {
     const { customer } = signedIn(c)
@@ -77,12 +69,12 @@ export const billingWebRoutes = new Hono<HonoEnv>()
     const url = await withStripe(c, (stripe) =>
       startTopUp(c.var.services.database.db, stripe, customer, amount.data, originOf(c)),
     )
-    return toStripe(c, url)
+    return navigateTo(c, url)
   })
   .on('POST', ['/billing/portal/', '/billing/portal'], requireCustomer(), async (c) => {
     const { customer } = signedIn(c)
     const url = await withStripe(c, (stripe) =>
       openBillingPortal(c.var.services.database.db, stripe, customer, originOf(c)),
     )
-    return toStripe(c, url)
+    return navigateTo(c, url)
   })

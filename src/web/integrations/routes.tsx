@@ -8,6 +8,7 @@ import { listIntegrations } from '../../integrations/queries'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { page } from '../shared/layout'
+import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
 import { IntegrationsPage, type IntegrationsPageProps, integrationsFlash } from './page'
 
@@ -70,11 +71,7 @@ export const integrationWebRoutes = new Hono<HonoEnv>()
       providerSlug: slug.data,
       redirectUri: redirectUri(c),
     })
-    if (c.req.header('HX-Request')) {
-      c.header('HX-Redirect', authorizeUrl)
-      return c.body(null, 204)
-    }
-    return c.redirect(authorizeUrl, 302)
+    return navigateTo(c, authorizeUrl)
   })
   .post('/integrations/:id/disconnect', requireCustomer(), async (c) => {
     const { customer } = signedIn(c)

@@ -11,6 +11,7 @@ import {
 import type { HonoEnv } from '../../types'
 import { crossSiteRequest, isSameOrigin, isUnsafeMethod, verifyCsrf } from './csrf'
 import { localPath } from './forms'
+import { navigateTo } from './redirect'
 
 /** Sent as `__Host-session`: HttpOnly, Secure, SameSite=Lax, Path=/, no Domain. */
 const COOKIE = 'session'
@@ -65,12 +66,8 @@ function loginRedirect(c: Context<HonoEnv>) {
   const url = new URL(c.req.url)
   const next = isUnsafeMethod(c) ? (localPath(c.req.header('Referer')) ?? '/') : `${url.pathname}${url.search}`
   const location = next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`
-  if (c.req.header('HX-Request')) {
-    c.header('HX-Redirect', location)
-    return c.body(null, 204)
-  }
   // 302, as the spec's login-required checks expect; browsers follow it with a GET.
-  return c.redirect(location, 302)
+  return navigateTo(c, location)
 }
 
 /**
