@@ -50,6 +50,19 @@ export async function getKnowledgeBase(db: Executor, customerId: string, kbId: s
   return kb
 }
 
+/** The name of the customer's knowledge base (e.g. the one an agent answers from), null when it is gone. */
+export async function knowledgeBaseName(
+  db: Executor,
+  customerId: string,
+  kbId: string,
+): Promise<{ id: string; name: string } | null> {
+  const [kb] = await db
+    .select({ id: knowledgeBases.id, name: knowledgeBases.name })
+    .from(knowledgeBases)
+    .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
+  return kb ?? null
+}
+
 /** Creates a knowledge base within the plan's `knowledge_bases` limit (the customer row is locked while counting). */
 export async function createKnowledgeBase(db: Database, customerId: string, input: KnowledgeBaseInput) {
   const values = parseInput(input)

@@ -35,6 +35,21 @@ export async function activeAgentTypes(db: Executor): Promise<AgentType[]> {
   return db.select().from(agentTypes).where(eq(agentTypes.isActive, true)).orderBy(agentTypes.name)
 }
 
+/** The agent type an agent was created from, active or not (an agent outlives its type's retirement). */
+export async function agentTypeById(db: Executor, agentTypeId: string): Promise<AgentType | null> {
+  const [type] = await db.select().from(agentTypes).where(eq(agentTypes.id, agentTypeId)).limit(1)
+  return type ?? null
+}
+
+/** The agent types the customer has started setting up and not finished. */
+export async function agentTypesInProgress(db: Executor, customerId: string): Promise<Set<string>> {
+  const sessions = await db
+    .select({ agentTypeId: onboardingSessions.agentTypeId })
+    .from(onboardingSessions)
+    .where(and(eq(onboardingSessions.customerId, customerId), eq(onboardingSessions.status, 'in_progress')))
+  return new Set(sessions.map((s) => s.agentTypeId))
+}
+
 const inProgress = (customerId: string, agentTypeId: string) =>
   and(
     eq(onboardingSessions.customerId, customerId),

@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import {
   type AgentInstance,
@@ -13,9 +12,9 @@ import {
   updateConfiguration,
 } from '../../agents/manage'
 import { allFields, parseWizard } from '../../agents/onboarding/schema'
-import { activeAgentTypes } from '../../agents/onboarding/session'
+import { activeAgentTypes, agentTypeById, agentTypesInProgress } from '../../agents/onboarding/session'
 import { asForm, validateFields } from '../../agents/onboarding/validate'
-import { agentTypes, knowledgeBases, onboardingSessions } from '../../db/schema'
+import { knowledgeBaseName } from '../../knowledge/knowledge-bases'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, readForm } from '../shared/forms'
@@ -35,14 +34,9 @@ type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'prob
 
 async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 200 | 409 | 422) {
   const { db } = c.var.services.database
-  const [[type], [kb]] = await Promise.all([
-    db.select().from(agentTypes).where(eq(agentTypes.id, agent.agentTypeId)),
-    agent.knowledgeBaseId
-      ? db
-          .select({ id: knowledgeBases.id, name: knowledgeBases.name })
-          .from(knowledgeBases)
-          .where(and(eq(knowledgeBases.id, agent.knowledgeBaseId), eq(knowledgeBases.customerId, agent.customerId)))
-      : Promise.resolve([]),
+  const [type, kb] = await Promise.all([
+    agentTypeById(db, agent.agentTypeId),
+    agent.knowledgeBaseId ? knowledgeBaseName(db, agent.customerId, agent.knowledgeBaseId) : null,
   ])
   const wizard = type ? parseWizard(type.onboardingSchema) : null
   const fields = wizard?.ok ? allFields(wizard.wizard) : null
@@ -75,14 +69,7 @@ export const agentRoutes = new Hono<HonoEnv>()
   .get('/agents/new', requireCustomer(), async (c) => {
     const { customer } = signedIn(c)
     const { db } = c.var.services.database
-    const [types, sessions] = await Promise.all([
-      activeAgentTypes(db),
-      db
-        .select({ agentTypeId: onboardingSessions.agentTypeId })
-        .from(onboardingSessions)
-        .where(and(eq(onboardingSessions.customerId, customer.id), eq(onboardingSessions.status, 'in_progress'))),
-    ])
-    const inProgress = new Set(sessions.map((s) => s.agentTypeId))
+    const [types, inProgress] = await Promise.all([activeAgentTypes(db), agentTypesInProgress(db, customer.id)])
     return page(
       c,
       { title: 'New agent', active: 'agents' },
@@ -97,7 +84,7 @@ export const agentRoutes = new Hono<HonoEnv>()
     const { db } = c.var.services.database
     const customerId = signedIn(c).customer.id
     const agent = await customerAgent(db, customerId, c.req.param('id'))
-    const type = await db.query.agentTypes.findFirst({ where: eq(agentTypes.id, agent.agentTypeId) })
+    const type = await agentTypeById(db, agent.agentTypeId)
     const wizard = parseWizard(type?.onboardingSchema)
     if (!wizard.ok) return renderAgent(c, agent, {}, 422)
     const fields = allFields(wizard.wizard)
