@@ -1,11 +1,11 @@
 import type { FC } from 'hono/jsx'
 import { LEDGER_LABELS } from '../../billing/ledger'
+import type { BillingOverview } from '../../billing/overview'
 import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top-up'
 import type { PlanLimits } from '../../db/schema'
 import { PlanBanners } from '../shared/banners'
 import { CsrfField } from '../shared/layout'
 import { formatNumber, UsageMeters } from '../shared/usage-meters'
-import type { BillingOverview } from './load'
 
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`
 const date = (d: Date) => d.toISOString().slice(0, 10)

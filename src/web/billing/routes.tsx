@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import Stripe from 'stripe'
 import { z } from 'zod'
+import { loadBillingOverview } from '../../billing/overview'
 import { startPlanPurchase, startTopUp } from '../../billing/stripe/checkout'
 import { createStripe } from '../../billing/stripe/client'
 import { openBillingPortal } from '../../billing/stripe/portal'
@@ -12,7 +13,6 @@ import { field, readForm } from '../shared/forms'
 import { page } from '../shared/layout'
 import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
-import { loadBillingOverview } from './load'
 import { BillingPage, flashFor } from './page'
 
 const planSlug = z.string().trim().min(1).max(100)

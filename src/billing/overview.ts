@@ -1,8 +1,8 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm'
-import { type LedgerEntry, recentLedgerEntries } from '../../billing/ledger'
-import { type Dashboard, loadDashboard } from '../../customers/dashboard'
-import type { Executor } from '../../db/client'
-import { extraUsageBalances, plans, subscriptions } from '../../db/schema'
+import { type Dashboard, loadDashboard } from '../customers/dashboard'
+import type { Executor } from '../db/client'
+import { extraUsageBalances, plans, subscriptions } from '../db/schema'
+import { type LedgerEntry, recentLedgerEntries } from './ledger'
 
 export interface BillingOverview extends Dashboard {
   balanceCents: number
