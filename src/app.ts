@@ -13,6 +13,7 @@ import { refuseUnstorableText } from './http/text-guard'
 import { MAX_PASTED_TEXT_BODY_BYTES, MAX_UPLOAD_REQUEST_BYTES } from './knowledge/limits'
 import type { HonoEnv } from './types'
 import { createWebApp } from './web/app'
+import { pageRenderer } from './web/shared/layout'
 
 export const contentSecurityPolicy = {
   defaultSrc: ["'self'"],
@@ -45,6 +46,8 @@ export function newApp() {
   const app = new Hono<HonoEnv>()
   app.use(requestId({ headerName: 'X-Request-Id' }))
   app.use(secureHeaders({ contentSecurityPolicy, referrerPolicy: 'strict-origin-when-cross-origin' }))
+  // Every HTML answer, error pages included, renders through the one layout (`c.render`).
+  app.use(pageRenderer)
   app.use(init())
   app.use(bodyLimits(bodyLimitRules, DEFAULT_BODY_BYTES))
   app.use(refuseUnstorableText({ ownBodies: [/^\/billing\/webhook\/?$/, /^\/api\/internal\/usage\/batch\/?$/] }))

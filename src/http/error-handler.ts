@@ -4,7 +4,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unava
 import { AppError, type ErrorCode, envelope, statusOf } from '../errors'
 import { createLogger } from '../platform/logger'
 import type { HonoEnv } from '../types'
-import { errorPage } from './error-page'
+import { renderErrorPage } from './error-page'
 
 const codeForStatus: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -39,7 +39,7 @@ export function respondWithError(c: Context<HonoEnv>, code: ErrorCode, message: 
   const requestId = c.get('requestId') ?? 'unknown'
   const status = statusOf[code]
   if (wantsJson(c)) return c.json(envelope(code, message, requestId, details), status)
-  return c.html(errorPage(status, titles[code] ?? 'Something went wrong', message, requestId), status)
+  return renderErrorPage(c, status, titles[code] ?? 'Something went wrong', message, requestId)
 }
 
 /** Seconds a client (the agent runtime, Stripe, a browser) is asked to wait when the database is down. */

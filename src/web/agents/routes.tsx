@@ -18,7 +18,6 @@ import { knowledgeBaseName } from '../../knowledge/knowledge-bases'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, readForm } from '../shared/forms'
-import { page } from '../shared/layout'
 import { requireCustomer, signedIn } from '../shared/session'
 import { CatalogPage } from './catalog-page'
 import { AgentPage, type AgentPageProps } from './page'
@@ -32,7 +31,12 @@ const NOTICES: Record<string, string> = {
 
 type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'problem' | 'newApiKey' | 'embedDomains'>>
 
-async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 200 | 409 | 422) {
+async function renderAgent(
+  c: Context<HonoEnv>,
+  agent: AgentInstance,
+  extra: Extra = {},
+  status: 200 | 409 | 422 = 200,
+) {
   const { db } = c.var.services.database
   const [type, kb] = await Promise.all([
     agentTypeById(db, agent.agentTypeId),
@@ -42,9 +46,8 @@ async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Ext
   const fields = wizard?.ok ? allFields(wizard.wizard) : null
   const saved = fields ? asForm(fields, agent.configuration) : {}
   const values = Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, Array.isArray(v) ? (v.at(-1) ?? '') : v]))
-  return page(
-    c,
-    { title: agent.name, active: 'dashboard' },
+  c.status(status)
+  return c.render(
     <AgentPage
       agent={agent}
       typeName={type?.name ?? 'Agent'}
@@ -58,7 +61,7 @@ async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Ext
       newApiKey={extra.newApiKey}
       csrfToken={csrfTokenOf(c)}
     />,
-    status,
+    { title: agent.name, active: 'dashboard' },
   )
 }
 
@@ -70,11 +73,10 @@ export const agentRoutes = new Hono<HonoEnv>()
     const { customer } = signedIn(c)
     const { db } = c.var.services.database
     const [types, inProgress] = await Promise.all([activeAgentTypes(db), agentTypesInProgress(db, customer.id)])
-    return page(
-      c,
-      { title: 'New agent', active: 'agents' },
-      <CatalogPage types={types} inProgress={inProgress} welcome={c.req.query('welcome') === '1'} />,
-    )
+    return c.render(<CatalogPage types={types} inProgress={inProgress} welcome={c.req.query('welcome') === '1'} />, {
+      title: 'New agent',
+      active: 'agents',
+    })
   })
   .get('/agents/:id', requireCustomer(), async (c) => {
     const agent = await customerAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id'))

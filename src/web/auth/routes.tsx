@@ -5,7 +5,6 @@ import { signUp, signUpInput } from '../../customers/signup'
 import type { HonoEnv } from '../../types'
 import { sameOriginOnly, verifyCsrf } from '../shared/csrf'
 import { field, localPath, readForm } from '../shared/forms'
-import { page } from '../shared/layout'
 import { currentSession, endSession, startSession } from '../shared/session'
 import { LandingPage, LoginPage, SignupPage, type SignupProps } from './pages'
 
@@ -14,11 +13,11 @@ const clientAddress = (header: string | undefined) => header?.trim() || 'unknown
 export const authRoutes = new Hono<HonoEnv>()
   .get('/', async (c) => {
     if (await currentSession(c)) return c.redirect('/dashboard', 303)
-    return page(c, { title: 'Welcome' }, <LandingPage />)
+    return c.render(<LandingPage />, { title: 'Welcome' })
   })
   .get('/signup', async (c) => {
     if (await currentSession(c)) return c.redirect('/dashboard', 303)
-    return page(c, { title: 'Start your free trial' }, <SignupPage />)
+    return c.render(<SignupPage />, { title: 'Start your free trial' })
   })
   .post('/signup', sameOriginOnly(), async (c) => {
     const form = await readForm(c)
@@ -31,7 +30,8 @@ export const authRoutes = new Hono<HonoEnv>()
         const key = issue.path[0] as keyof NonNullable<SignupProps['errors']>
         errors[key] ??= issue.message
       }
-      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={errors} />, 422)
+      c.status(422)
+      return c.render(<SignupPage values={values} errors={errors} />, { title: 'Start your free trial' })
     }
     const result = await signUp(
       c.var.services.database.db,
@@ -41,10 +41,12 @@ export const authRoutes = new Hono<HonoEnv>()
     if (!result.ok && result.reason === 'throttled') {
       c.header('Retry-After', String(result.retryAfterSeconds))
       const error = `Too many sign-ups from your network. Please wait ${waitText(result.retryAfterSeconds)} and try again, or write to us if your team needs more accounts.`
-      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} error={error} />, 429)
+      c.status(429)
+      return c.render(<SignupPage values={values} error={error} />, { title: 'Start your free trial' })
     }
     if (!result.ok) {
-      return page(c, { title: 'Start your free trial' }, <SignupPage values={values} errors={result.errors} />, 422)
+      c.status(422)
+      return c.render(<SignupPage values={values} errors={result.errors} />, { title: 'Start your free trial' })
     }
     await startSession(c, { id: result.userId, customerId: result.customerId })
     return c.redirect('/agents/new?welcome=1', 303)
@@ -53,7 +55,7 @@ export const authRoutes = new Hono<HonoEnv>()
     const next = localPath(c.req.query('next'))
     if (await currentSession(c)) return c.redirect(next ?? '/dashboard', 303)
     const notice = c.req.query('logged_out') ? 'You are logged out.' : undefined
-    return page(c, { title: 'Log in' }, <LoginPage next={next} notice={notice} />)
+    return c.render(<LoginPage next={next} notice={notice} />, { title: 'Log in' })
   })
   .post('/login', sameOriginOnly(), async (c) => {
     const next = localPath(c.req.query('next'))
@@ -71,7 +73,8 @@ export const authRoutes = new Hono<HonoEnv>()
       const error = throttled
         ? `Too many sign-in attempts. Please wait ${waitText(result.retryAfterSeconds)} and try again.`
         : 'The email or password is not correct.'
-      return page(c, { title: 'Log in' }, <LoginPage email={email} next={next} error={error} />, throttled ? 429 : 401)
+      c.status(throttled ? 429 : 401)
+      return c.render(<LoginPage email={email} next={next} error={error} />, { title: 'Log in' })
     }
     await startSession(c, result.user)
     return c.redirect(next ?? '/dashboard', 303)

@@ -10,7 +10,6 @@ import { AppError } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, readForm } from '../shared/forms'
-import { page } from '../shared/layout'
 import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
 import { BillingPage, flashFor } from './page'
@@ -42,11 +41,10 @@ const showBilling = async (c: Context<HonoEnv>) => {
   const { customer } = signedIn(c)
   const overview = await loadBillingOverview(c.var.services.database.db, customer)
   const flash = flashFor(new URL(c.req.url).searchParams)
-  return page(
-    c,
-    { title: 'Billing', active: 'billing' },
-    <BillingPage overview={overview} csrf={csrfTokenOf(c)} flash={flash} />,
-  )
+  return c.render(<BillingPage overview={overview} csrf={csrfTokenOf(c)} flash={flash} />, {
+    title: 'Billing',
+    active: 'billing',
+  })
 }
 
 export const billingWebRoutes = new Hono<HonoEnv>()

@@ -7,7 +7,6 @@ import { listConnectableProviders } from '../../integrations/providers'
 import { listIntegrations } from '../../integrations/queries'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
-import { page } from '../shared/layout'
 import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
 import { IntegrationsPage, type IntegrationsPageProps, integrationsFlash } from './page'
@@ -26,15 +25,18 @@ const redirectUri = (c: Context<HonoEnv>) =>
 
 const depsOf = (c: Context<HonoEnv>) => ({ keys: c.var.services.config.ENCRYPTION_KEY, logger: c.var.services.logger })
 
-async function render(c: Context<HonoEnv>, notice?: IntegrationsPageProps['notice'], status?: 200 | 400 | 404 | 503) {
+async function render(
+  c: Context<HonoEnv>,
+  notice?: IntegrationsPageProps['notice'],
+  status: 200 | 400 | 404 | 503 = 200,
+) {
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
   const [providers, integrations] = await Promise.all([listConnectableProviders(db), listIntegrations(db, customer.id)])
-  return page(
-    c,
-    { title: 'Integrations', active: 'integrations' },
+  c.status(status)
+  return c.render(
     <IntegrationsPage providers={providers} integrations={integrations} csrf={csrfTokenOf(c)} notice={notice} />,
-    status,
+    { title: 'Integrations', active: 'integrations' },
   )
 }
 

@@ -22,7 +22,6 @@ import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase }
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, isHtmx, readForm } from '../shared/forms'
-import { page } from '../shared/layout'
 import { requireCustomer, signedIn } from '../shared/session'
 import { DocumentsTable, SearchResults } from './components'
 import { KnowledgeBasePage, KnowledgeListPage } from './pages'
@@ -51,15 +50,14 @@ async function renderKnowledgeBase(
     mode?: SearchMode
     results?: SearchResult[] | null
   } = {},
-  status?: 200 | 422,
+  status: 200 | 422 = 200,
 ) {
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
   const kb = await getKnowledgeBase(db, customer.id, kbId)
   const documents = await listDocuments(db, customer.id, kb.id)
-  return page(
-    c,
-    { title: kb.name, active: 'knowledge' },
+  c.status(status)
+  return c.render(
     <KnowledgeBasePage
       kb={kb}
       documents={documents}
@@ -67,7 +65,7 @@ async function renderKnowledgeBase(
       notice={NOTICES[c.req.query('notice') ?? '']}
       {...extra}
     />,
-    status,
+    { title: kb.name, active: 'knowledge' },
   )
 }
 
@@ -82,11 +80,10 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
   .get('/knowledge', async (c) => {
     const { customer } = signedIn(c)
     const knowledgeBases = await listKnowledgeBases(c.var.services.database.db, customer.id)
-    return page(
-      c,
-      { title: 'Knowledge bases', active: 'knowledge' },
-      <KnowledgeListPage knowledgeBases={knowledgeBases} csrfToken={csrfTokenOf(c)} />,
-    )
+    return c.render(<KnowledgeListPage knowledgeBases={knowledgeBases} csrfToken={csrfTokenOf(c)} />, {
+      title: 'Knowledge bases',
+      active: 'knowledge',
+    })
   })
   .post('/knowledge', async (c) => {
     const { customer } = signedIn(c)
@@ -99,16 +96,15 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     } catch (error) {
       if (!isRefusal(error)) throw error
       const knowledgeBases = await listKnowledgeBases(db, customer.id)
-      return page(
-        c,
-        { title: 'Knowledge bases', active: 'knowledge' },
+      c.status(422)
+      return c.render(
         <KnowledgeListPage
           knowledgeBases={knowledgeBases}
           csrfToken={csrfTokenOf(c)}
           errors={[error.message]}
           values={values}
         />,
-        422,
+        { title: 'Knowledge bases', active: 'knowledge' },
       )
     }
   })

@@ -19,7 +19,6 @@ import { AppError, notFound } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, isHtmx, readForm } from '../shared/forms'
-import { page } from '../shared/layout'
 import { requireCustomer, signedIn } from '../shared/session'
 import { AgentCreatedPage, PlanLimitPage, SchemaErrorPage, WizardPage } from './pages'
 
@@ -35,12 +34,11 @@ async function openWizard(c: Context<HonoEnv>): Promise<WizardState | Response> 
   const parsed = parseWizard(type.onboardingSchema)
   if (!parsed.ok) {
     c.var.services.logger.warn('malformed onboarding schema', { agent_type: type.slug, problems: parsed.problems })
-    return page(
-      c,
-      { title: 'Setup unavailable', active: 'agents' },
-      <SchemaErrorPage typeName={type.name} problems={parsed.problems} />,
-      500,
-    )
+    c.status(500)
+    return c.render(<SchemaErrorPage typeName={type.name} problems={parsed.problems} />, {
+      title: 'Setup unavailable',
+      active: 'agents',
+    })
   }
   const onboarding = await startOrResume(db, {
     customerId: customer.id,
@@ -60,9 +58,7 @@ async function renderStep(
   const knowledgeBases =
     step.kind === 'knowledge_base' ? await knowledgeBaseOptions(c.var.services.database.db, state.customerId) : []
   if (isHtmx(c) && c.req.method === 'GET') c.header('HX-Push-Url', wizardUrl(state.type.slug, step.id))
-  return page(
-    c,
-    { title: `${step.title} · ${state.type.name}`, active: 'agents' },
+  return c.render(
     <WizardPage
       typeName={state.type.name}
       slug={state.type.slug}
@@ -74,11 +70,13 @@ async function renderStep(
       knowledgeBases={knowledgeBases}
       csrfToken={csrfTokenOf(c)}
     />,
+    { title: `${step.title} · ${state.type.name}`, active: 'agents' },
   )
 }
 
 function limitPage(c: Context<HonoEnv>, error: AppError) {
-  return page(c, { title: 'Plan limit reached', active: 'agents' }, <PlanLimitPage message={error.message} />, 403)
+  c.status(403)
+  return c.render(<PlanLimitPage message={error.message} />, { title: 'Plan limit reached', active: 'agents' })
 }
 
 const isPlanLimit = (error: unknown): error is AppError => error instanceof AppError && error.code === 'FORBIDDEN'
@@ -93,11 +91,10 @@ async function finish(c: Context<HonoEnv>, state: WizardState) {
   }
   if (!result.ok) return renderStep(c, state, result.step, { values: result.values, errors: result.errors })
   c.header('Cache-Control', 'no-store')
-  return page(
-    c,
-    { title: 'Agent created', active: 'agents' },
-    <AgentCreatedPage agentId={result.agent.id} agentName={result.agent.name} apiKey={result.apiKey} />,
-  )
+  return c.render(<AgentCreatedPage agentId={result.agent.id} agentName={result.agent.name} apiKey={result.apiKey} />, {
+    title: 'Agent created',
+    active: 'agents',
+  })
 }
 
 export const onboardingRoutes = new Hono<HonoEnv>()
