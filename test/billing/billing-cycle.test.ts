@@ -20,23 +20,13 @@ import {
   stripeSubscription,
   topUpSession,
 } from '../support/stripe'
-import { WebClient } from '../support/web-client'
+import { signedInAccount } from '../support/web'
 
 const DAY = 86_400
 
-async function signedInCustomer(o: FactoryOverrides<'customer'> = {}) {
-  const { db } = testDb()
-  const f = factories(db)
-  const customer = await f.customer(o)
-  const user = await f.customerUser({ customerId: customer.id })
-  const web = new WebClient()
-  await web.loginAs(db, user)
-  return { db, f, customer, web }
-}
-
 describe('spec 8.2: end-to-end billing cycle', () => {
   it('accumulates usage up to the limit, then allows only in grace, then denies', async () => {
-    const { db, f, customer } = await signedInCustomer()
+    const { db, f, customer } = await signedInAccount()
     const plan = await f.plan({ limits: { messages: 100, tokens: 10000 } })
     await f.subscription({ customerId: customer.id, planId: plan.id })
     const agent = await f.agentInstance({ customerId: customer.id })
@@ -65,7 +55,7 @@ describe('spec 8.2: end-to-end billing cycle', () => {
   })
 
   it('upgrades the plan through Stripe: the new price reaches Stripe, the webhook lifts the limit', async () => {
-    const { db, f, customer, web } = await signedInCustomer()
+    const { db, f, customer, web } = await signedInAccount()
     const plan = await f.plan({ limits: { messages: 100, tokens: 10000 } })
     const local = await f.subscription({ customerId: customer.id, planId: plan.id })
     const live = stripeSubscription({
@@ -109,7 +99,7 @@ describe('spec 8.2: end-to-end billing cycle', () => {
 
 describe('a subscription life, replayed', () => {
   it('checkout → out-of-order webhooks → failed renewal → grace expiry → payment → top-up → cancel', async () => {
-    const { db, f, customer, web } = await signedInCustomer({ stripeCustomerId: null })
+    const { db, f, customer, web } = await signedInAccount({ stripeCustomerId: null })
     const trialPlan = await f.plan({ stripePriceId: null })
     await f.subscription({
       customerId: customer.id,

@@ -16,7 +16,7 @@ import { factories, uniq } from '../support/factories'
 import { BASE, internalHeaders } from '../support/http'
 import { bucket, message, recordingQueue } from '../support/knowledge'
 import { reportFigures, taggedWorker } from '../support/races'
-import { signature, stripeEvent, topUpSession } from '../support/stripe'
+import { signature, type stripeEvent, topUpEvent } from '../support/stripe'
 import { WebClient } from '../support/web-client'
 
 const control = inject('databaseControlUrl')
@@ -46,14 +46,6 @@ async function deliverSigned(event: ReturnType<typeof stripeEvent>) {
     headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await signature(body) },
     body,
   })
-}
-
-/** A paid top-up as our checkout creates it (an offered amount, in dollars' cents, recorded in metadata). */
-function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
-  return stripeEvent(
-    'checkout.session.completed',
-    topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents }),
-  )
 }
 
 describe('database outage', () => {
@@ -145,7 +137,7 @@ describe('database outage', () => {
   it("webhooks answer 5xx while down and nothing is half-applied; Stripe's redelivery applies each event once", async () => {
     const { db } = testDb()
     const customer = await factories(db).customer()
-    const events = Array.from({ length: 20 }, (_, i) => topUp(customer, 500 + i))
+    const events = Array.from({ length: 20 }, (_, i) => topUpEvent(customer, 500 + i))
     // The database goes away while the deliveries are in flight.
     const inFlight = Promise.all(events.map((e) => deliverSigned(e)))
     await new Promise((r) => setTimeout(r, 100))

@@ -8,7 +8,7 @@ import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { internalHeaders } from '../support/http'
 import { describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from '../support/races'
-import { signature, stripeEvent, topUpSession } from '../support/stripe'
+import { signature, stripeEvent, topUpEvent } from '../support/stripe'
 
 const LIMIT = 100
 // The grace period ended long ago. The job runs "at" the day after, so it finds this customer and
@@ -43,16 +43,7 @@ describeOnPostgres('race: one over-limit customer, everything at once', () => {
     const batches = Array.from({ length: 20 }, (_, i) =>
       Array.from({ length: 10 }, () => report(agents[i % 2]!.id, { messages: 1 })),
     )
-    const topUps = Array.from({ length: 10 }, (_, i) =>
-      stripeEvent(
-        'checkout.session.completed',
-        topUpSession({
-          customerId: customer.id,
-          stripeCustomerId: customer.stripeCustomerId as string,
-          cents: 1000 + i,
-        }),
-      ),
-    )
+    const topUps = Array.from({ length: 10 }, (_, i) => topUpEvent(customer, 1000 + i))
     const signedTopUps = await Promise.all(
       topUps.map(async (e) => {
         const body = JSON.stringify(e)

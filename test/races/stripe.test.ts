@@ -11,7 +11,7 @@ import {
   taggedWorker,
   withPeakSessions,
 } from '../support/races'
-import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpSession } from '../support/stripe'
+import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpEvent } from '../support/stripe'
 
 type Event = ReturnType<typeof stripeEvent>
 
@@ -38,21 +38,13 @@ async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], even
   return { outcomes, peakSessions }
 }
 
-/** A paid top-up as our checkout creates it (an offered amount, in dollars' cents, recorded in metadata). */
-function topUp(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
-  return stripeEvent(
-    'checkout.session.completed',
-    topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents }),
-  )
-}
-
 describeOnPostgres('race: Stripe deliveries at once', () => {
   it('one event delivered 10 times among 30 distinct top-ups, all at once: one effect each, no lost update', async () => {
     const { db } = testDb()
     const customer = await factories(db).customer()
     // No balance row yet: the first credits race to create it.
-    const repeated = topUp(customer, 5000)
-    const distinct = Array.from({ length: 30 }, (_, i) => topUp(customer, 500 + i))
+    const repeated = topUpEvent(customer, 5000)
+    const distinct = Array.from({ length: 30 }, (_, i) => topUpEvent(customer, 500 + i))
     const deliveries = shuffled([...Array.from({ length: 10 }, () => repeated), ...distinct])
     const { outcomes, peakSessions } = await deliverAll('race-stripe-top-ups', db, deliveries)
 

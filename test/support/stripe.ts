@@ -101,6 +101,14 @@ export function topUpSession(o: {
   }
 }
 
+/** A paid top-up's `checkout.session.completed`, as our checkout creates it (the amount in metadata, usd). */
+export function topUpEvent(customer: { id: string; stripeCustomerId: string | null }, cents: number) {
+  return stripeEvent(
+    'checkout.session.completed',
+    topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents }),
+  )
+}
+
 export function stripeEvent(type: string, object: Record<string, unknown>, o: { id?: string; created?: number } = {}) {
   return {
     id: o.id ?? `evt_test_${uniq()}${uniq()}`,

@@ -1,6 +1,18 @@
 import type { Executor } from '../../src/db/client'
-import { factories } from './factories'
+import { testDb } from './db'
+import { type FactoryOverrides, factories } from './factories'
 import { WebClient } from './web-client'
+
+/** A customer (no plan yet) with an admin user, logged in with a browser of its own. */
+export async function signedInAccount(customerOverrides: FactoryOverrides<'customer'> = {}) {
+  const { db } = testDb()
+  const f = factories(db)
+  const customer = await f.customer(customerOverrides)
+  const user = await f.customerUser({ customerId: customer.id })
+  const web = new WebClient()
+  const session = await web.loginAs(db, user)
+  return { db, f, customer, user, web, session }
+}
 
 /**
  * A customer with an admin user, a subscription (every signed-up customer has one: the

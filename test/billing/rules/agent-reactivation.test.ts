@@ -13,7 +13,7 @@ import { testDb } from '../../support/db'
 import { env } from '../../support/env'
 import { factories } from '../../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../../support/http'
-import { deliver, nowSeconds, stripeEvent, stripeSubscription, topUpSession } from '../../support/stripe'
+import { deliver, nowSeconds, stripeEvent, stripeSubscription, topUpEvent } from '../../support/stripe'
 
 const DAY = 86_400_000
 const days = (n: number) => new Date(Date.now() + n * DAY)
@@ -57,12 +57,7 @@ describe('the re-enable rule after a billing change', () => {
       trialEndsAt: days(7),
     })
     expect(await checkCanRespond(db, billingOff.id)).toMatchObject({ allowed: false, reason_code: 'over_limit' })
-    const res = await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents: 2000 }),
-      ),
-    )
+    const res = await deliver(topUpEvent(customer, 2000))
     expect(res.status).toBe(200)
     const agents = await agentsOff()
     expect(agents.billing).toMatchObject({ isActive: true, disabledReason: null })
@@ -76,12 +71,7 @@ describe('the re-enable rule after a billing change', () => {
       stripeSubscriptionId: null,
       trialEndsAt: days(-1),
     })
-    await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        topUpSession({ customerId: customer.id, stripeCustomerId: customer.stripeCustomerId as string, cents: 2000 }),
-      ),
-    )
+    await deliver(topUpEvent(customer, 2000))
     expect((await agentsOff()).billing).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
   })
 

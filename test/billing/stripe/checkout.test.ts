@@ -4,27 +4,18 @@ import * as s from '../../../src/db/schema'
 import { testDb } from '../../support/db'
 import { type FactoryOverrides, factories, uniq } from '../../support/factories'
 import { failStripePath, seedStripeSubscription, stripeRequests, stripeSubscription } from '../../support/stripe'
+import { signedInAccount } from '../../support/web'
 import { WebClient } from '../../support/web-client'
-
-async function signedIn(customerOverrides: FactoryOverrides<'customer'> = {}) {
-  const { db } = testDb()
-  const f = factories(db)
-  const customer = await f.customer(customerOverrides)
-  const user = await f.customerUser({ customerId: customer.id })
-  const client = new WebClient()
-  await client.loginAs(db, user)
-  return { db, f, customer, client }
-}
 
 const requestsFor = (customerId: string, path: string) =>
   stripeRequests((r) => r.path === path && r.params['metadata[customer_id]'] === customerId)
 
 describe('POST /billing/checkout/', () => {
   it('creates a Checkout Session in subscription mode and redirects to it', async () => {
-    const { customer, client, f } = await signedIn({ stripeCustomerId: `cus_test_${uniq()}` })
+    const { customer, web, f } = await signedInAccount({ stripeCustomerId: `cus_test_${uniq()}` })
     const plan = await f.plan({ stripePriceId: `price_test_${uniq()}` })
 
-    const res = await client.post('/billing/checkout/', { plan: plan.slug })
+    const res = await web.post('/billing/checkout/', { plan: plan.slug })
     expect(res.status).toBe(302)
     expect(res.headers.get('Location')).toMatch(/^https:\/\/checkout\.stripe\.com\//)
 
@@ -42,10 +33,10 @@ describe('POST /billing/checkout/', () => {
   })
 
   it('creates and stores the Stripe customer first when the customer has none', async () => {
-    const { db, customer, client, f } = await signedIn({ stripeCustomerId: null })
+    const { db, customer, web, f } = await signedInAccount({ stripeCustomerId: null })
     const plan = await f.plan()
 
-    const res = await client.post('/billing/checkout/', { plan: plan.slug })
+    const res = await web.post('/billing/checkout/', { plan: plan.slug })
     expect(res.status).toBe(302)
     const created = await requestsFor(customer.id, '/v1/customers')
     expect(created).toHaveLength(1)
@@ -57,7 +48,7 @@ describe('POST /billing/checkout/', () => {
     expect(session?.params.customer).toBe(stored?.stripeCustomerId)
 
     // A second checkout reuses the stored Stripe customer.
-    await client.post('/billing/checkout/', { plan: plan.slug })
+    await web.post('/billing/checkout/', { plan: plan.slug })
     expect(await requestsFor(customer.id, '/v1/customers')).toHaveLength(1)
   })
 
@@ -70,25 +61,25 @@ describe('POST /billing/checkout/', () => {
   })
 
   it('answers 404 for an unknown plan, an inactive plan and a plan without a Stripe price', async () => {
-    const { client, f } = await signedIn()
+    const { web, f } = await signedInAccount()
     const inactive = await f.plan({ isActive: false })
     const unpriced = await f.plan({ stripePriceId: null })
     for (const slug of ['nonexistent', inactive.slug, unpriced.slug, '']) {
-      const res = await client.post('/billing/checkout/', { plan: slug })
+      const res = await web.post('/billing/checkout/', { plan: slug })
       expect(res.status).toBe(404)
       expect(res.headers.get('Content-Type')).toMatch(/text\/html/)
     }
   })
 
   it('rejects a post without the CSRF token', async () => {
-    const { client, f } = await signedIn()
+    const { web, f } = await signedInAccount()
     const plan = await f.plan()
-    const res = await client.post('/billing/checkout/', { plan: plan.slug }, { csrf: false })
+    const res = await web.post('/billing/checkout/', { plan: plan.slug }, { csrf: false })
     expect(res.status).toBe(403)
   })
 
   it('switches a customer whom Stripe already bills to the chosen price, prorated (never a second subscription)', async () => {
-    const { customer, client, f } = await signedIn()
+    const { customer, web, f } = await signedInAccount()
     const starter = await f.plan()
     const current = await f.subscription({ customerId: customer.id, planId: starter.id, status: 'active' })
     const live = stripeSubscription({
@@ -99,7 +90,7 @@ describe('POST /billing/checkout/', () => {
     await seedStripeSubscription(live)
     const pro = await f.plan({ name: `Pro${uniq()}` })
 
-    const res = await client.post('/billing/checkout/', { plan: pro.slug })
+    const res = await web.post('/billing/checkout/', { plan: pro.slug })
     expect(res.status).toBe(302)
     expect(res.headers.get('Location')).toBe('http://localhost/billing/?changed=1')
     const updates = await stripeRequests((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${live.id}`)
@@ -120,19 +111,19 @@ describe('POST /billing/checkout/', () => {
     await seedStripeSubscription(
       stripeSubscription({ id: live.id, customer: live.customer, priceId: pro.stripePriceId as string }),
     )
-    await client.post('/billing/checkout/', { plan: pro.slug })
+    await web.post('/billing/checkout/', { plan: pro.slug })
     expect(await stripeRequests((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${live.id}`)).toHaveLength(
       1,
     )
   })
 
   it('shows a readable page, not a 500, when Stripe is unreachable', async () => {
-    const { client, customer, f } = await signedIn({ stripeCustomerId: null })
+    const { web, customer, f } = await signedInAccount({ stripeCustomerId: null })
     const plan = await f.plan()
     const onlyThisCustomer = { 'metadata[customer_id]': customer.id }
     await failStripePath('/v1/customers', true, onlyThisCustomer)
     try {
-      const res = await client.post('/billing/checkout/', { plan: plan.slug })
+      const res = await web.post('/billing/checkout/', { plan: plan.slug })
       expect(res.status).toBe(503)
       const html = await res.text()
       expect(html).toContain('Payments are unavailable right now')
@@ -145,8 +136,8 @@ describe('POST /billing/checkout/', () => {
 
 describe('POST /billing/top-up/', () => {
   it('creates a Checkout Session in payment mode for the amount', async () => {
-    const { customer, client } = await signedIn()
-    const res = await client.post('/billing/top-up/', { amount: '40' })
+    const { customer, web } = await signedInAccount()
+    const res = await web.post('/billing/top-up/', { amount: '40' })
     expect(res.status).toBe(302)
     expect(res.headers.get('Location')).toMatch(/^https:\/\/checkout\.stripe\.com\//)
     const [session] = await requestsFor(customer.id, '/v1/checkout/sessions')
@@ -160,8 +151,8 @@ describe('POST /billing/top-up/', () => {
   })
 
   it.each([['0'], ['4'], ['1001'], ['12.5'], ['lots'], ['']])('refuses the amount %j', async (amount) => {
-    const { customer, client } = await signedIn()
-    const res = await client.post('/billing/top-up/', { amount })
+    const { customer, web } = await signedInAccount()
+    const res = await web.post('/billing/top-up/', { amount })
     expect(res.status).toBe(422)
     expect(await requestsFor(customer.id, '/v1/checkout/sessions')).toHaveLength(0)
   })
@@ -169,8 +160,8 @@ describe('POST /billing/top-up/', () => {
 
 describe('POST /billing/portal/', () => {
   it('opens a billing portal session for the customer', async () => {
-    const { customer, client } = await signedIn()
-    const res = await client.post('/billing/portal/')
+    const { customer, web } = await signedInAccount()
+    const res = await web.post('/billing/portal/')
     expect(res.status).toBe(302)
     expect(res.headers.get('Location')).toMatch(/^https:\/\/billing\.stripe\.com\/p\/session\//)
     const portal = await stripeRequests(
@@ -180,8 +171,8 @@ describe('POST /billing/portal/', () => {
   })
 
   it('sends HTMX requests to Stripe with a full-page redirect', async () => {
-    const { client } = await signedIn()
-    const res = await client.post('/billing/portal/', {}, { headers: { 'HX-Request': 'true' } })
+    const { web } = await signedInAccount()
+    const res = await web.post('/billing/portal/', {}, { headers: { 'HX-Request': 'true' } })
     expect(res.status).toBe(204)
     expect(res.headers.get('HX-Redirect')).toMatch(/^https:\/\/billing\.stripe\.com\//)
   })

@@ -1,19 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as s from '../../../src/db/schema'
-import { testDb } from '../../support/db'
+import type { testDb } from '../../support/db'
 import { type FactoryOverrides, factories, uniq } from '../../support/factories'
+import { signedInAccount } from '../../support/web'
 import { WebClient } from '../../support/web-client'
-
-async function signedIn(customerOverrides: FactoryOverrides<'customer'> = {}) {
-  const { db } = testDb()
-  const f = factories(db)
-  const customer = await f.customer(customerOverrides)
-  const user = await f.customerUser({ customerId: customer.id })
-  const client = new WebClient()
-  await client.loginAs(db, user)
-  return { db, f, customer, client }
-}
 
 async function operatorAction(db: ReturnType<typeof testDb>['db'], customerId: string) {
   const [row] = await db
@@ -31,7 +22,7 @@ describe('GET /billing/', () => {
   })
 
   it('shows plan, status, period, usage against limits, balance and plans to switch to', async () => {
-    const { f, customer, client } = await signedIn()
+    const { f, customer, web } = await signedInAccount()
     const plan = await f.plan({ name: `Starter${uniq()}`, limits: { messages: 100, tokens: 10000 } })
     const other = await f.plan({ name: `Scale${uniq()}`, priceCents: 19900 })
     await f.subscription({
@@ -50,7 +41,7 @@ describe('GET /billing/', () => {
     })
     await f.extraUsageBalance({ customerId: customer.id, balanceCents: 1234 })
 
-    const { res, html } = await client.page('/billing/')
+    const { res, html } = await web.page('/billing/')
     expect(res.status).toBe(200)
     expect(html).toContain(plan.name)
     expect(html).toContain('active')
@@ -65,7 +56,7 @@ describe('GET /billing/', () => {
   })
 
   it("counts only this period's usage: not the trial's, not a closed period's", async () => {
-    const { f, customer, client } = await signedIn()
+    const { f, customer, web } = await signedInAccount()
     const plan = await f.plan({ limits: { messages: 100 } })
     await f.subscription({
       customerId: customer.id,
@@ -86,14 +77,14 @@ describe('GET /billing/', () => {
     await record('2030-02-10T00:00:00Z', '2030-03-10T00:00:00Z', 50) // the period before
     await record('2030-03-10T00:00:00Z', '2030-04-10T00:00:00Z', 7)
     for (const path of ['/billing/', '/dashboard']) {
-      const { html } = await client.page(path)
+      const { html } = await web.page(path)
       expect(html).toMatch(/<strong>7<\/strong>\s*<span class="muted"> of 100<\/span>/)
     }
   })
 
   it('shows the latest balance ledger entries: top-up, overage charge with its period, support credit', async () => {
-    const { db, customer, client } = await signedIn()
-    const empty = await client.page('/billing/')
+    const { db, customer, web } = await signedInAccount()
+    const empty = await web.page('/billing/')
     expect(empty.html).not.toContain('data-testid="balance-ledger"')
     const action = await operatorAction(db, customer.id)
     await db.insert(s.balanceLedger).values([
@@ -122,7 +113,7 @@ describe('GET /billing/', () => {
         createdAt: new Date('2030-03-04T00:00:00Z'),
       },
     ])
-    const { html } = await client.page('/billing/')
+    const { html } = await web.page('/billing/')
     const ledger = html.slice(html.indexOf('data-testid="balance-ledger"'))
     const rows = [
       ...ledger.matchAll(/<tr><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g),
@@ -135,27 +126,27 @@ describe('GET /billing/', () => {
   })
 
   it('shows the trial banner with its end', async () => {
-    const { f, customer, client } = await signedIn()
+    const { f, customer, web } = await signedInAccount()
     const trialEndsAt = new Date(Date.now() + 5 * 86_400_000)
     await f.subscription({ customerId: customer.id, status: 'trialing', trialEndsAt, stripeSubscriptionId: null })
-    const { html } = await client.page('/billing')
+    const { html } = await web.page('/billing')
     expect(html).toContain('Free trial')
     expect(html).toContain(trialEndsAt.toISOString().slice(0, 10))
   })
 
   it('shows the grace banner with its end', async () => {
-    const { db, f, customer, client } = await signedIn()
+    const { db, f, customer, web } = await signedInAccount()
     await f.subscription({ customerId: customer.id, status: 'past_due' })
     const graceEnds = new Date(Date.now() + 12 * 3_600_000)
     await db.update(s.customers).set({ gracePeriodEndsAt: graceEnds }).where(eq(s.customers.id, customer.id))
-    const { html } = await client.page('/billing/')
+    const { html } = await web.page('/billing/')
     expect(html).toContain('Grace period')
     expect(html).toContain(graceEnds.toISOString().slice(0, 10))
   })
 
   it('confirms a finished checkout', async () => {
-    const { client } = await signedIn()
-    const { html } = await client.page('/billing/?checkout=success')
+    const { web } = await signedInAccount()
+    const { html } = await web.page('/billing/?checkout=success')
     expect(html).toContain('as soon as Stripe confirms the payment')
   })
 })
