@@ -46,6 +46,23 @@ describe('chunkText (cl100k_base, 500 tokens, 50 overlap)', () => {
     }
   })
 
+  it('is independent of the state of the library decoder (a cut character left there by another decode)', () => {
+    const cutEmoji = encode('🙂').slice(0, 1)
+    expect(decode(cutEmoji)).toBe('')
+    const text = `${'é'.repeat(30)} plain words after it`
+    expect(chunkText(text).map((c) => c.content)).toEqual([text])
+    const small = chunkText('🙂🙂🙂 abc', 4, 1)
+    expect(small.map((c) => c.content).join('')).not.toContain('\uFFFD')
+    for (const chunk of small) expect('🙂🙂🙂 abc').toContain(chunk.content)
+  })
+
+  it('keeps a real U+FFFD of the text (it is not taken for a cut character)', () => {
+    const text = 'a\uFFFDb '.repeat(40)
+    const chunks = chunkText(text, 7, 2)
+    for (const chunk of chunks) expect(text).toContain(chunk.content)
+    expect(chunks.slice(0, -1).map((c) => c.tokenCount)).toEqual(chunks.slice(0, -1).map(() => 7))
+  })
+
   it('never exceeds 500 tokens, never breaks a character, and covers the whole text', () => {
     const alphabet = fc.constantFrom(...'ab c\n.é漢字🙂👩‍💻 ,;')
     fc.assert(
