@@ -58,6 +58,11 @@ describe('import boundaries', () => {
     expect(crossing.map(describeImport)).toEqual([])
   })
 
+  it('no deep import into a package’s internal files', () => {
+    const deep = all.filter((i) => /^(?:@[^/]+\/)?[^./@][^/]*\/(?:src|dist|esm|cjs|lib|internal)\//.test(i.target))
+    expect(deep.map(describeImport)).toEqual([])
+  })
+
   it('tests share helpers only through test/support (and fixtures), never another area’s files', () => {
     const crossing = all.filter((i) => {
       if (!i.from.startsWith('test/') || !i.target.startsWith('test/')) return false
