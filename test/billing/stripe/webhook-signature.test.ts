@@ -100,6 +100,33 @@ describe('webhook signature', () => {
     }
   })
 
+  it('rejects a correctly signed body that is not a Stripe event (not JSON)', async () => {
+    const body = `{"id":"evt_${uniq()}","type":"checkout.session.completed",`
+    const res = await postWebhook(body, await signature(body))
+    await expectRejected(res.clone())
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'The webhook body is not a Stripe event.',
+    )
+  })
+
+  it('answers 503 without a configured webhook secret, and applies nothing', async () => {
+    const { STRIPE_WEBHOOK_SECRET: _configured, ...unconfigured } = env
+    const { body, noSideEffect } = await topUpEvent()
+    const res = await createApp().fetch(
+      new Request('http://localhost/billing/webhook/', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await signature(body) },
+        body,
+      }),
+      unconfigured,
+      createExecutionContext(),
+    )
+    expect(res.status).toBe(503)
+    const answer = (await res.json()) as { error: { code: string; message: string } }
+    expect(answer.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'Stripe webhooks are not configured.' })
+    await noSideEffect()
+  })
+
   it('never writes the signature or the secret to logs or answers', async () => {
     const lines: string[] = []
     for (const method of ['log', 'warn', 'error', 'info', 'debug'] as const) {
