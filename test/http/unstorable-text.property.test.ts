@@ -84,7 +84,9 @@ const formRoutes: FormRoute[] = [
 
 const fieldsOf = (names: string[]) => fc.record(Object.fromEntries(names.map((n) => [n, text])))
 
-describe('no 5xx for anything a client can type', () => {
+// Every page and form times RUNS requests: with coverage instrumentation on a busy 2-core machine
+// one case takes longer than the default 20 s.
+describe('no 5xx for anything a client can type', { timeout: 120_000 }, () => {
   it.each(formRoutes)('form: %s', async (_name, path, fields, signedIn) => {
     await fc.assert(
       fc.asyncProperty(fieldsOf(fields), text, async (values, extra) => {
