@@ -14,6 +14,8 @@ export const MAX_TOKENS_PER_INPUT = 8192
  * Failure injection for retry tests, triggered by a marker inside an input:
  * `[[embeddings:429-once:<key>]]` answers 429 with `Retry-After: 1` the first time a key is seen;
  * `[[embeddings:503]]` always answers 503 with `retry-after-ms: 5`.
+ * `GET /v1/_injected/429-once/<key>` answers `{ "requests_at": [...] }`: when (epoch ms) each request
+ * with that key arrived, so a test can see how long the client waited before retrying.
  */
 const RATE_LIMIT_ONCE = /\[\[embeddings:429-once:([\w-]+)\]\]/
 const ALWAYS_UNAVAILABLE = '[[embeddings:503]]'
@@ -64,9 +66,14 @@ export async function startLocalEmbeddings(
   const host = options.host ?? '127.0.0.1'
   const requests: Array<{ inputs: number }> = []
   const rateLimitedKeys = new Set<string>()
+  const rateLimitedRequestsAt = new Map<string, number[]>()
   const server: Server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    }
+    const injected = /\/_injected\/429-once\/([\w-]+)$/.exec(req.url ?? '')
+    if (req.method === 'GET' && injected) {
+      return send(200, { requests_at: rateLimitedRequestsAt.get(injected[1]!) ?? [] })
     }
     if (req.method !== 'POST' || !req.url?.endsWith('/embeddings')) {
       return send(404, { error: { message: 'Only POST /v1/embeddings is served here', type: 'invalid_request_error' } })
@@ -96,6 +103,8 @@ export async function startLocalEmbeddings(
       return send(503, { error: { message: 'Injected failure: unavailable', type: 'server_error' } })
     }
     const rateLimitKey = texts.map((t) => RATE_LIMIT_ONCE.exec(t)?.[1]).find(Boolean)
+    if (rateLimitKey)
+      rateLimitedRequestsAt.set(rateLimitKey, [...(rateLimitedRequestsAt.get(rateLimitKey) ?? []), Date.now()])
     if (rateLimitKey && !rateLimitedKeys.has(rateLimitKey)) {
       rateLimitedKeys.add(rateLimitKey)
       res.setHeader('retry-after', '1')

@@ -1,19 +1,22 @@
 import OpenAI from 'openai'
 import type { AppConfig } from '../env'
 import { AppError } from '../errors'
+import { base64ToBytes } from '../platform/encoding'
 import { EMBEDDING_MAX_INPUTS_PER_REQUEST, EMBEDDING_MAX_TOKENS_PER_REQUEST } from './limits'
 
 export type EmbeddingsConfig = Pick<AppConfig, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'OPENAI_EMBEDDING_MODEL'>
 
-export interface RetryPolicy {
-  /** Attempts after the first one. */
-  retries: number
-  baseDelayMs: number
-  /** No single wait is longer, whatever `Retry-After` asks for. */
-  maxDelayMs: number
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 500, maxDelayMs: 20_000 }
+/**
+ * Attempts after the first one, made by the OpenAI SDK: on a connection error, a timeout, 408, 409,
+ * 429 or 5xx, it waits what `retry-after-ms` / `Retry-After` asks, else backs off exponentially
+ * (0.5 s doubling, at most 8 s). After the last one the error goes up, and the document queue
+ * retries the message later with its own backoff.
+ */
+export const DOCUMENT_EMBEDDING_RETRIES = 4
+/** A search waits for its query's embedding: fewer attempts than a document in the queue. */
+export const QUERY_EMBEDDING_RETRIES = 2
+/** Per attempt. */
+export const EMBEDDING_REQUEST_TIMEOUT_MS = 60_000
 
 export interface BatchLimits {
   maxInputs: number
@@ -57,60 +60,24 @@ export function minimumRequests(tokenCounts: readonly number[], limits: BatchLim
 }
 
 /** Built per call from the validated config: no client lives at module scope. */
-export function embeddingsClient(config: EmbeddingsConfig): OpenAI {
+export function embeddingsClient(config: EmbeddingsConfig, maxRetries = DOCUMENT_EMBEDDING_RETRIES): OpenAI {
   return new OpenAI({
     apiKey: config.OPENAI_API_KEY ?? 'not-set',
     baseURL: config.OPENAI_BASE_URL,
-    // Retries are ours (below), so that every wait honours Retry-After and the policy.
-    maxRetries: 0,
-    timeout: 60_000,
+    maxRetries,
+    timeout: EMBEDDING_REQUEST_TIMEOUT_MS,
   })
 }
 
 function decodeEmbedding(value: unknown): Float32Array {
-  if (typeof value === 'string') {
-    const binary = atob(value)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return new Float32Array(bytes.buffer)
-  }
+  if (typeof value === 'string') return new Float32Array(base64ToBytes(value).buffer)
   if (Array.isArray(value)) return Float32Array.from(value as number[])
   throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered without an embedding')
 }
 
-const isRetryable = (error: unknown) =>
-  error instanceof OpenAI.APIConnectionError ||
-  (error instanceof OpenAI.APIError && (error.status === 429 || (error.status ?? 0) >= 500))
-
-/** Seconds or an HTTP date in `Retry-After` (or OpenAI's `retry-after-ms`), as milliseconds. */
-export function retryAfterMs(headers: Headers | undefined): number | null {
-  const ms = Number(headers?.get('retry-after-ms'))
-  if (headers?.get('retry-after-ms') && Number.isFinite(ms)) return Math.max(0, ms)
-  const value = headers?.get('retry-after')
-  if (!value) return null
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now())
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function withRetries<T>(policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
-  for (let n = 0; ; n++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (n >= policy.retries || !isRetryable(error)) throw error
-      const asked = error instanceof OpenAI.APIError ? retryAfterMs(error.headers) : null
-      const backoff = policy.baseDelayMs * 2 ** n * (0.75 + Math.random() * 0.5)
-      await sleep(Math.min(asked ?? backoff, policy.maxDelayMs))
-    }
-  }
-}
-
 export interface EmbedOptions {
-  retry?: RetryPolicy
+  /** Attempts after the first one, per request (default {@link DOCUMENT_EMBEDDING_RETRIES}). */
+  maxRetries?: number
   limits?: BatchLimits
   /** Called once per HTTP request that succeeded (for statistics). */
   onRequest?: (inputs: number) => void
@@ -122,20 +89,17 @@ export async function embedTexts(
   inputs: readonly EmbeddingInput[],
   options: EmbedOptions = {},
 ): Promise<Float32Array[]> {
-  const client = embeddingsClient(config)
-  const policy = options.retry ?? DEFAULT_RETRY
+  const client = embeddingsClient(config, options.maxRetries)
   const vectors: Float32Array[] = new Array(inputs.length)
   for (const [start, end] of planBatches(
     inputs.map((i) => i.tokenCount),
     options.limits,
   )) {
-    const response = await withRetries(policy, () =>
-      client.embeddings.create({
-        model: config.OPENAI_EMBEDDING_MODEL,
-        input: inputs.slice(start, end).map((i) => i.text),
-        encoding_format: 'base64',
-      }),
-    )
+    const response = await client.embeddings.create({
+      model: config.OPENAI_EMBEDDING_MODEL,
+      input: inputs.slice(start, end).map((i) => i.text),
+      encoding_format: 'base64',
+    })
     if (response.data.length !== end - start) {
       throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered with the wrong number of vectors')
     }
@@ -145,11 +109,17 @@ export async function embedTexts(
   return vectors
 }
 
-export async function embedQuery(config: EmbeddingsConfig, query: string, retry?: RetryPolicy): Promise<Float32Array> {
-  const client = embeddingsClient(config)
-  const response = await withRetries(retry ?? { ...DEFAULT_RETRY, retries: 2 }, () =>
-    client.embeddings.create({ model: config.OPENAI_EMBEDDING_MODEL, input: query, encoding_format: 'base64' }),
-  )
+export async function embedQuery(
+  config: EmbeddingsConfig,
+  query: string,
+  maxRetries = QUERY_EMBEDDING_RETRIES,
+): Promise<Float32Array> {
+  const client = embeddingsClient(config, maxRetries)
+  const response = await client.embeddings.create({
+    model: config.OPENAI_EMBEDDING_MODEL,
+    input: query,
+    encoding_format: 'base64',
+  })
   const first = response.data[0]
   if (!first) throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered without an embedding')
   return decodeEmbedding(first.embedding)

@@ -1,9 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { embedTexts, minimumRequests, planBatches, retryAfterMs } from '../../src/knowledge/embeddings'
+import { embedTexts, minimumRequests, planBatches } from '../../src/knowledge/embeddings'
 import { testConfig } from '../support/env'
-
-const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 2_000 }
 
 describe('planBatches', () => {
   it('keeps every request within 2,048 inputs and 300,000 tokens, in order, covering every input', () => {
@@ -36,16 +34,6 @@ describe('planBatches', () => {
   })
 })
 
-describe('retryAfterMs', () => {
-  it('reads seconds, HTTP dates and retry-after-ms', () => {
-    expect(retryAfterMs(new Headers({ 'retry-after': '2' }))).toBe(2000)
-    expect(retryAfterMs(new Headers({ 'retry-after-ms': '150' }))).toBe(150)
-    const date = new Date(Date.now() + 5000).toUTCString()
-    expect(retryAfterMs(new Headers({ 'retry-after': date }))).toBeGreaterThan(3000)
-    expect(retryAfterMs(new Headers())).toBeNull()
-  })
-})
-
 describe('embedTexts (openai SDK against the local OpenAI-compatible endpoint)', () => {
   it('returns one 1536-dimension unit vector per input, in order', async () => {
     const texts = ['alpha beta', 'gamma delta', 'alpha beta']
@@ -67,22 +55,20 @@ describe('embedTexts (openai SDK against the local OpenAI-compatible endpoint)',
     expect(requests).toBe(2)
   })
 
-  it('retries a 429 after Retry-After, then succeeds', async () => {
-    const vectors = await embedTexts(
-      testConfig(),
-      [{ text: `[[embeddings:429-once:${crypto.randomUUID()}]]`, tokenCount: 10 }],
-      {
-        retry: fast,
-      },
-    )
+  it('retries a 429 after the Retry-After it asks for (1 s, longer than the SDK backoff), then succeeds', async () => {
+    const key = crypto.randomUUID()
+    const vectors = await embedTexts(testConfig(), [{ text: `[[embeddings:429-once:${key}]]`, tokenCount: 10 }])
     expect(vectors).toHaveLength(1)
+    const seen = await fetch(`${testConfig().OPENAI_BASE_URL}/_injected/429-once/${key}`)
+    const { requests_at: requestsAt } = (await seen.json()) as { requests_at: number[] }
+    expect(requestsAt).toHaveLength(2)
+    // Without Retry-After the SDK's first backoff is at most 0.5 s.
+    expect(requestsAt[1]! - requestsAt[0]!).toBeGreaterThanOrEqual(1000)
   })
 
-  it('gives up after its retries on a persistent 5xx', async () => {
+  it('gives up after its retries on a persistent 5xx, with the error for the queue to retry later', async () => {
     await expect(
-      embedTexts(testConfig(), [{ text: '[[embeddings:503]]', tokenCount: 5 }], { retry: fast }),
-    ).rejects.toMatchObject({
-      status: 503,
-    })
+      embedTexts(testConfig(), [{ text: '[[embeddings:503]]', tokenCount: 5 }], { maxRetries: 1 }),
+    ).rejects.toMatchObject({ status: 503 })
   })
 })
