@@ -25,9 +25,11 @@ export interface BillingSnapshot {
 const epochMs = (column: string) => sql.raw(`(extract(epoch FROM ${column}) * 1000)::float8`)
 
 /**
- * The billing snapshot of one customer, as a subquery: `customerId` is the customer's id (a parameter, or
- * a column of the caller's row when used in a `LATERAL` join). One row, none for an unknown customer.
- * Timestamps come back as epoch milliseconds, sums as float8, so the driver hands over plain numbers.
+ * The billing snapshot of one customer, as a subquery with the columns of {@link billingSnapshotRow}:
+ * `customerId` is the customer's id (a parameter, or a column of the caller's row when used in a
+ * `LATERAL` join, e.g. `a.customer_id`). One row, none for an unknown customer. Its own tables go by
+ * `snapshot_*` names, so no alias of the caller's query is shadowed inside it. Timestamps come back as
+ * epoch milliseconds, sums as float8, so the driver hands over plain numbers.
  *
  * Usage counts the records that start inside the current period: a record is keyed by the start of the
  * period its reports belong to, so a trial that overlaps the first paid period, or a closed period that
@@ -36,32 +38,32 @@ const epochMs = (column: string) => sql.raw(`(extract(epoch FROM ${column}) * 10
 export function billingSnapshotQuery(customerId: SQL) {
   return sql`
     SELECT
-      c.is_active AS customer_is_active,
-      ${epochMs('c.grace_period_ends_at')} AS grace_period_ends_at,
-      s.status AS subscription_status,
-      ${epochMs('s.current_period_start')} AS current_period_start,
-      ${epochMs('s.current_period_end')} AS current_period_end,
-      ${epochMs('s.trial_ends_at')} AS trial_ends_at,
-      p.slug AS plan_slug,
-      p.limits AS plan_limits,
-      coalesce(b.balance_cents, 0)::float8 AS balance_cents,
-      u.messages AS used_messages,
-      u.input_tokens AS used_input_tokens,
-      u.output_tokens AS used_output_tokens
-    FROM customers c
-    LEFT JOIN subscriptions s ON s.customer_id = c.id
-    LEFT JOIN plans p ON p.id = s.plan_id
-    LEFT JOIN extra_usage_balances b ON b.customer_id = c.id
+      snapshot_customer.is_active AS customer_is_active,
+      ${epochMs('snapshot_customer.grace_period_ends_at')} AS grace_period_ends_at,
+      snapshot_subscription.status AS subscription_status,
+      ${epochMs('snapshot_subscription.current_period_start')} AS current_period_start,
+      ${epochMs('snapshot_subscription.current_period_end')} AS current_period_end,
+      ${epochMs('snapshot_subscription.trial_ends_at')} AS trial_ends_at,
+      snapshot_plan.slug AS plan_slug,
+      snapshot_plan.limits AS plan_limits,
+      coalesce(snapshot_balance.balance_cents, 0)::float8 AS balance_cents,
+      snapshot_usage.messages AS used_messages,
+      snapshot_usage.input_tokens AS used_input_tokens,
+      snapshot_usage.output_tokens AS used_output_tokens
+    FROM customers snapshot_customer
+    LEFT JOIN subscriptions snapshot_subscription ON snapshot_subscription.customer_id = snapshot_customer.id
+    LEFT JOIN plans snapshot_plan ON snapshot_plan.id = snapshot_subscription.plan_id
+    LEFT JOIN extra_usage_balances snapshot_balance ON snapshot_balance.customer_id = snapshot_customer.id
     LEFT JOIN LATERAL (
-      SELECT coalesce(sum(r.messages), 0)::float8 AS messages,
-             coalesce(sum(r.input_tokens), 0)::float8 AS input_tokens,
-             coalesce(sum(r.output_tokens), 0)::float8 AS output_tokens
-      FROM usage_records r
-      WHERE r.customer_id = c.id
-        AND r.period_start >= s.current_period_start
-        AND r.period_start < s.current_period_end
-    ) u ON true
-    WHERE c.id = ${customerId}`
+      SELECT coalesce(sum(snapshot_record.messages), 0)::float8 AS messages,
+             coalesce(sum(snapshot_record.input_tokens), 0)::float8 AS input_tokens,
+             coalesce(sum(snapshot_record.output_tokens), 0)::float8 AS output_tokens
+      FROM usage_records snapshot_record
+      WHERE snapshot_record.customer_id = snapshot_customer.id
+        AND snapshot_record.period_start >= snapshot_subscription.current_period_start
+        AND snapshot_record.period_start < snapshot_subscription.current_period_end
+    ) snapshot_usage ON true
+    WHERE snapshot_customer.id = ${customerId}`
 }
 
 /** {@link billingSnapshotQuery} of one customer, by id. */
