@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { INTEGRATION_STATUSES } from '../../../db/schema'
-import { errorEnvelopeSchema } from '../../../errors'
 import { getCredentials } from '../../../integrations/credentials'
 import { listIntegrations } from '../../../integrations/queries'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
-import { serviceSecurity } from './schemas'
+import { errorResponsesFor, serviceSecurity } from './schemas'
 
 const agentHeader = z.object({
   'x-agent-instance-id': z.string().openapi({ description: 'The agent the runtime acts for (UUID)' }),
@@ -38,14 +37,6 @@ const credentials = z
   })
   .openapi('IntegrationCredentials')
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: 'Error', content: { 'application/json': { schema: errorEnvelopeSchema } } },
-    ]),
-  )
-
 const listRoute = createRoute({
   method: 'get',
   path: '/integrations',
@@ -58,7 +49,7 @@ const listRoute = createRoute({
       description: 'Integrations',
       content: { 'application/json': { schema: z.object({ integrations: z.array(integrationSummary) }) } },
     },
-    ...errors(401, 403),
+    ...errorResponsesFor(401, 403),
   },
 })
 
@@ -71,7 +62,7 @@ const credentialsRoute = createRoute({
   request: { headers: agentHeader, params: z.object({ id: z.uuid() }) },
   responses: {
     200: { description: 'Credentials', content: { 'application/json': { schema: credentials } } },
-    ...errors(400, 401, 403, 404, 409, 503),
+    ...errorResponsesFor(400, 401, 403, 404, 409, 503),
   },
 })
 

@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { errorEnvelopeSchema } from '../../../errors'
 import { MAX_TOP_K, SEARCH_MODES, searchKnowledgeBase } from '../../../knowledge/search'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
-import { serviceSecurity } from './schemas'
+import { errorResponsesFor, serviceSecurity } from './schemas'
 
 const searchBody = z
   .object({
@@ -60,14 +59,6 @@ const searchResult = z
   })
   .openapi('KnowledgeSearchResult')
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: 'Error', content: { 'application/json': { schema: errorEnvelopeSchema } } },
-    ]),
-  )
-
 const searchRoute = createRoute({
   method: 'post',
   path: '/knowledge/search',
@@ -90,7 +81,7 @@ const searchRoute = createRoute({
         },
       },
     },
-    ...errors(400, 401, 403, 503),
+    ...errorResponsesFor(400, 401, 403, 503),
   },
 })
 

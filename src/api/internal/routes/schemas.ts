@@ -34,6 +34,10 @@ export const errorResponses = {
   403: errorResponse('The agent is inactive, not the agent in the path, or its customer is suspended'),
 } as const
 
+/** Error responses of these statuses, each the error envelope, for routes that need other statuses. */
+export const errorResponsesFor = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, errorResponse('Error')]))
+
 export const notFoundResponse = { 404: errorResponse('No such agent') } as const
 
 export const serviceSecurity = [{ serviceSecret: [] }]
