@@ -1,4 +1,6 @@
+import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
+import { z } from 'zod'
 import {
   type AgentInstance,
   activateAgent,
@@ -19,6 +21,7 @@ import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, readForm } from '../shared/forms'
 import { requireCustomer, signedIn } from '../shared/session'
+import { formText, type Invalid, showInvalid } from '../shared/validation'
 import { CatalogPage } from './catalog-page'
 import { AgentPage, type AgentPageProps } from './page'
 
@@ -46,7 +49,7 @@ async function renderAgent(
   const fields = wizard?.ok ? allFields(wizard.wizard) : null
   const saved = fields ? asForm(fields, agent.configuration) : {}
   const values = Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, Array.isArray(v) ? (v.at(-1) ?? '') : v]))
-  c.status(status)
+  if (status) c.status(status)
   return c.render(
     <AgentPage
       agent={agent}
@@ -63,6 +66,20 @@ async function renderAgent(
     />,
     { title: agent.name, active: 'dashboard' },
   )
+}
+
+const domainsForm = z.object({
+  embed_domains: formText.transform((input, ctx) => {
+    const parsed = parseEmbedDomains(input)
+    if (parsed.ok) return parsed.domains
+    ctx.addIssue({ code: 'custom', message: parsed.error })
+    return z.NEVER
+  }),
+})
+
+async function showDomainErrors(c: Context<HonoEnv>, { errors, values }: Invalid) {
+  const agent = await customerAgent(c.var.services.database.db, signedIn(c).customer.id, c.req.param('id') ?? '')
+  return renderAgent(c, agent, { embedDomains: field(values, 'embed_domains'), errors })
 }
 
 const agentUrl = (id: string, notice?: string) => `/agents/${id}${notice ? `?notice=${notice}` : ''}`
@@ -103,16 +120,18 @@ export const agentRoutes = new Hono<HonoEnv>()
     )
     return c.redirect(agentUrl(agent.id, 'configuration'), 303)
   })
-  .post('/agents/:id/domains', requireCustomer(), async (c) => {
-    const { db } = c.var.services.database
-    const customerId = signedIn(c).customer.id
-    const agent = await customerAgent(db, customerId, c.req.param('id'))
-    const input = field(await readForm(c), 'embed_domains')
-    const parsed = parseEmbedDomains(input)
-    if (!parsed.ok) return renderAgent(c, agent, { embedDomains: input, errors: { embed_domains: parsed.error } }, 422)
-    await setEmbedDomains(db, customerId, agent.id, parsed.domains)
-    return c.redirect(agentUrl(agent.id, 'domains'), 303)
-  })
+  .post(
+    '/agents/:id/domains',
+    requireCustomer(),
+    zValidator('form', domainsForm, showInvalid(showDomainErrors)),
+    async (c) => {
+      const { db } = c.var.services.database
+      const customerId = signedIn(c).customer.id
+      const agent = await customerAgent(db, customerId, c.req.param('id'))
+      await setEmbedDomains(db, customerId, agent.id, c.req.valid('form').embed_domains)
+      return c.redirect(agentUrl(agent.id, 'domains'), 303)
+    },
+  )
   .post('/agents/:id/activate', requireCustomer(), async (c) => {
     const { db } = c.var.services.database
     const customerId = signedIn(c).customer.id

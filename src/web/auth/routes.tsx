@@ -1,14 +1,31 @@
-import { Hono } from 'hono'
+import { zValidator } from '@hono/zod-validator'
+import { type Context, Hono } from 'hono'
+import { z } from 'zod'
 import { waitText } from '../../customers/attempt-limits'
 import { logIn } from '../../customers/login'
 import { signUp, signUpInput } from '../../customers/signup'
 import type { HonoEnv } from '../../types'
 import { sameOriginOnly, verifyCsrf } from '../shared/csrf'
-import { field, localPath, readForm } from '../shared/forms'
+import { field, localPath } from '../shared/forms'
 import { currentSession, endSession, startSession } from '../shared/session'
-import { LandingPage, LoginPage, SignupPage, type SignupProps } from './pages'
+import { formString, formText, type Invalid, showInvalid } from '../shared/validation'
+import { LandingPage, LoginPage, SignupPage } from './pages'
 
 const clientAddress = (header: string | undefined) => header?.trim() || 'unknown'
+
+/** Any strings: a wrong or empty login is the domain's to answer (and to count). */
+const loginForm = z.object({ email: formText, password: formString })
+const signupForm = z.object({ company_name: formText, email: formText, password: formString }).pipe(signUpInput)
+
+function showSignupErrors(c: Context<HonoEnv>, { errors, values }: Invalid) {
+  return c.render(
+    <SignupPage
+      values={{ company_name: field(values, 'company_name'), email: field(values, 'email') }}
+      errors={errors}
+    />,
+    { title: 'Start your free trial' },
+  )
+}
 
 export const authRoutes = new Hono<HonoEnv>()
   .get('/', async (c) => {
@@ -19,25 +36,10 @@ export const authRoutes = new Hono<HonoEnv>()
     if (await currentSession(c)) return c.redirect('/dashboard', 303)
     return c.render(<SignupPage />, { title: 'Start your free trial' })
   })
-  .post('/signup', sameOriginOnly(), async (c) => {
-    const form = await readForm(c)
-    const values = { company_name: field(form, 'company_name'), email: field(form, 'email') }
-    const password = typeof form.password === 'string' ? form.password : ''
-    const parsed = signUpInput.safeParse({ ...values, password })
-    if (!parsed.success) {
-      const errors: SignupProps['errors'] = {}
-      for (const issue of parsed.error.issues) {
-        const key = issue.path[0] as keyof NonNullable<SignupProps['errors']>
-        errors[key] ??= issue.message
-      }
-      c.status(422)
-      return c.render(<SignupPage values={values} errors={errors} />, { title: 'Start your free trial' })
-    }
-    const result = await signUp(
-      c.var.services.database.db,
-      parsed.data,
-      clientAddress(c.req.header('CF-Connecting-IP')),
-    )
+  .post('/signup', sameOriginOnly(), zValidator('form', signupForm, showInvalid(showSignupErrors)), async (c) => {
+    const input = c.req.valid('form')
+    const values = { company_name: input.company_name, email: input.email }
+    const result = await signUp(c.var.services.database.db, input, clientAddress(c.req.header('CF-Connecting-IP')))
     if (!result.ok && result.reason === 'throttled') {
       c.header('Retry-After', String(result.retryAfterSeconds))
       const error = `Too many sign-ups from your network. Please wait ${waitText(result.retryAfterSeconds)} and try again, or write to us if your team needs more accounts.`
@@ -57,11 +59,9 @@ export const authRoutes = new Hono<HonoEnv>()
     const notice = c.req.query('logged_out') ? 'You are logged out.' : undefined
     return c.render(<LoginPage next={next} notice={notice} />, { title: 'Log in' })
   })
-  .post('/login', sameOriginOnly(), async (c) => {
+  .post('/login', sameOriginOnly(), zValidator('form', loginForm), async (c) => {
     const next = localPath(c.req.query('next'))
-    const form = await readForm(c)
-    const email = field(form, 'email')
-    const password = typeof form.password === 'string' ? form.password : ''
+    const { email, password } = c.req.valid('form')
     const result = await logIn(c.var.services.database.db, {
       email,
       password,

@@ -33,7 +33,7 @@ async function render(
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
   const [providers, integrations] = await Promise.all([listConnectableProviders(db), listIntegrations(db, customer.id)])
-  c.status(status)
+  if (status) c.status(status)
   return c.render(
     <IntegrationsPage providers={providers} integrations={integrations} csrf={csrfTokenOf(c)} notice={notice} />,
     { title: 'Integrations', active: 'integrations' },

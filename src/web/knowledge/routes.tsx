@@ -50,13 +50,13 @@ async function renderKnowledgeBase(
     mode?: SearchMode
     results?: SearchResult[] | null
   } = {},
-  status: 200 | 422 = 200,
+  status?: 422,
 ) {
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
   const kb = await getKnowledgeBase(db, customer.id, kbId)
   const documents = await listDocuments(db, customer.id, kb.id)
-  c.status(status)
+  if (status) c.status(status)
   return c.render(
     <KnowledgeBasePage
       kb={kb}
