@@ -8,14 +8,14 @@ import type { HonoEnv } from '../../types'
 import { sameOriginOnly, verifyCsrf } from '../shared/csrf'
 import { field, localPath } from '../shared/forms'
 import { currentSession, endSession, startSession } from '../shared/session'
-import { formString, formText, type Invalid, showInvalid } from '../shared/validation'
+import { formString, formText, type Invalid, showInvalid, textFields } from '../shared/validation'
 import { LandingPage, LoginPage, SignupPage } from './pages'
 
 const clientAddress = (header: string | undefined) => header?.trim() || 'unknown'
 
 /** Any strings: a wrong or empty login is the domain's to answer (and to count). */
 const loginForm = z.object({ email: formText, password: formString })
-const signupForm = z.object({ company_name: formText, email: formText, password: formString }).pipe(signUpInput)
+const signupForm = textFields(['company_name', 'email', 'password'], signUpInput)
 
 function showSignupErrors(c: Context<HonoEnv>, { errors, values }: Invalid) {
   return c.render(

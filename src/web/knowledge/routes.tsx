@@ -1,10 +1,13 @@
+import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
+import { z } from 'zod'
 import { AppError } from '../../errors'
 import {
   addTextDocument,
   type DocumentDeps,
   deleteDocument,
   listDocuments,
+  pastedTextSchema,
   reindexDocument,
   uploadDocument,
 } from '../../knowledge/documents'
@@ -12,7 +15,7 @@ import {
   createKnowledgeBase,
   deleteKnowledgeBase,
   getKnowledgeBase,
-  type KnowledgeBaseInput,
+  knowledgeBaseInputSchema,
   listKnowledgeBases,
   updateKnowledgeBase,
 } from '../../knowledge/knowledge-bases'
@@ -21,8 +24,9 @@ import { isPlanRefusal, UPGRADE_URL } from '../../knowledge/quotas'
 import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
-import { field, isHtmx, readForm } from '../shared/forms'
+import { field, isHtmx } from '../shared/forms'
 import { requireCustomer, signedIn } from '../shared/session'
+import { formStrings, formText, type Invalid, showInvalid, textFields } from '../shared/validation'
 import { DocumentsTable, SearchResults } from './components'
 import { KnowledgeBasePage, KnowledgeListPage } from './pages'
 
@@ -69,6 +73,34 @@ async function renderKnowledgeBase(
   )
 }
 
+const createForm = textFields(['name', 'description'], knowledgeBaseInputSchema)
+const settingsForm = z.preprocess((raw) => {
+  const form = formStrings(raw, ['name', 'description', 'search_language'])
+  return { name: form.name, description: form.description, searchLanguage: form.search_language.trim() || undefined }
+}, knowledgeBaseInputSchema)
+const textForm = textFields(['title', 'text'], pastedTextSchema)
+/** Never invalid: a long query is cut, an unknown mode is the default one. */
+const searchForm = z.object({
+  query: formText.transform((query) => query.slice(0, 2000)),
+  mode: formText.pipe(z.enum(SEARCH_MODES)).catch('hybrid'),
+})
+
+async function showCreateErrors(c: Context<HonoEnv>, { errors, values }: Invalid) {
+  const knowledgeBases = await listKnowledgeBases(c.var.services.database.db, signedIn(c).customer.id)
+  return c.render(
+    <KnowledgeListPage
+      knowledgeBases={knowledgeBases}
+      csrfToken={csrfTokenOf(c)}
+      errors={Object.values(errors)}
+      values={{ name: field(values, 'name'), description: field(values, 'description') }}
+    />,
+    { title: 'Knowledge bases', active: 'knowledge' },
+  )
+}
+
+const showPageErrors = (c: Context<HonoEnv>, { errors }: Invalid) =>
+  renderKnowledgeBase(c, c.req.param('id') ?? '', { errors: Object.values(errors) })
+
 /** A refusal the customer can act on (wrong type, too big, empty...): shown on the page, not an error page. */
 const isRefusal = (error: unknown): error is AppError =>
   error instanceof AppError &&
@@ -85,11 +117,10 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       active: 'knowledge',
     })
   })
-  .post('/knowledge', async (c) => {
+  .post('/knowledge', zValidator('form', createForm, showInvalid(showCreateErrors)), async (c) => {
     const { customer } = signedIn(c)
     const { db } = c.var.services.database
-    const form = await readForm(c)
-    const values = { name: field(form, 'name'), description: field(form, 'description') }
+    const values = c.req.valid('form')
     try {
       const kb = await createKnowledgeBase(db, customer.id, values)
       return c.redirect(kbUrl(kb.id, 'created'), 303)
@@ -109,15 +140,10 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     }
   })
   .get('/knowledge/:id', (c) => renderKnowledgeBase(c, c.req.param('id')))
-  .post('/knowledge/:id', async (c) => {
+  .post('/knowledge/:id', zValidator('form', settingsForm, showInvalid(showPageErrors)), async (c) => {
     const { customer } = signedIn(c)
-    const form = await readForm(c)
     try {
-      await updateKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'), {
-        name: field(form, 'name'),
-        description: field(form, 'description'),
-        searchLanguage: (field(form, 'search_language') || undefined) as KnowledgeBaseInput['searchLanguage'],
-      })
+      await updateKnowledgeBase(c.var.services.database.db, customer.id, c.req.param('id'), c.req.valid('form'))
     } catch (error) {
       if (!isRefusal(error)) throw error
       return renderKnowledgeBase(c, c.req.param('id'), { errors: [error.message] }, 422)
@@ -162,17 +188,11 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     if (errors.length > 0) return renderKnowledgeBase(c, kbId, { errors, upgradeUrl }, 422)
     return c.redirect(kbUrl(kbId, 'uploaded'), 303)
   })
-  .post('/knowledge/:id/text', async (c) => {
+  .post('/knowledge/:id/text', zValidator('form', textForm, showInvalid(showPageErrors)), async (c) => {
     const { customer } = signedIn(c)
     const kbId = c.req.param('id')
-    const form = await readForm(c)
     try {
-      await addTextDocument(documentDeps(c), {
-        customerId: customer.id,
-        kbId,
-        title: field(form, 'title'),
-        text: field(form, 'text'),
-      })
+      await addTextDocument(documentDeps(c), { customerId: customer.id, kbId, ...c.req.valid('form') })
     } catch (error) {
       if (!isRefusal(error)) throw error
       const upgradeUrl = isPlanRefusal(error) ? UPGRADE_URL : undefined
@@ -192,13 +212,11 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     await deleteDocument(documentDeps(c), customer.id, c.req.param('documentId'))
     return c.redirect(kbUrl(kb.id, 'removed'), 303)
   })
-  .post('/knowledge/:id/search', async (c) => {
+  .post('/knowledge/:id/search', zValidator('form', searchForm), async (c) => {
     const { customer } = signedIn(c)
     const { db } = c.var.services.database
     const kb = await getKnowledgeBase(db, customer.id, c.req.param('id'))
-    const form = await readForm(c)
-    const query = field(form, 'query').slice(0, 2000)
-    const mode = SEARCH_MODES.find((m) => m === field(form, 'mode')) ?? 'hybrid'
+    const { query, mode } = c.req.valid('form')
     const results = query
       ? await searchKnowledgeBase({
           db,

@@ -22,6 +22,16 @@ export const formString = z.preprocess(lastString, z.string())
 /** A text input: {@link formString}, trimmed. */
 export const formText = z.preprocess(lastString, z.string().trim())
 
+/** The named fields of a submitted form, each as {@link formString} reads it. */
+export function formStrings<N extends string>(raw: unknown, names: readonly N[]): Record<N, string> {
+  const form = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {}
+  return Object.fromEntries(names.map((name) => [name, lastString(form[name])])) as Record<N, string>
+}
+
+/** A form whose named fields (as strings) are checked by a domain schema, e.g. `textFields(['email'], signUpInput)`. */
+export const textFields = <S extends z.ZodType>(names: readonly string[], schema: S) =>
+  z.preprocess((raw) => formStrings(raw, names), schema)
+
 function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldErrors {
   const errors: FieldErrors = {}
   for (const issue of issues) errors[String(issue.path[0] ?? '')] ??= issue.message
