@@ -1,3 +1,4 @@
+import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { AppError } from '../../errors'
@@ -9,16 +10,23 @@ import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
+import { showInvalid } from '../shared/validation'
 import { IntegrationsPage, type IntegrationsPageProps, integrationsFlash } from './page'
 
 const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/)
 const idParam = z.uuid()
-const callbackQuery = z.object({
-  state: z.string().max(200).optional(),
-  code: z.string().max(2000).optional(),
-  error: z.string().max(200).optional(),
-  error_description: z.string().max(1000).optional(),
-})
+
+/** What the provider sent back; a link this app cannot read is shown on the page (400). */
+const callbackParams = zValidator(
+  'query',
+  z.object({
+    state: z.string().max(200).optional(),
+    code: z.string().max(2000).optional(),
+    error: z.string().max(200).optional(),
+    error_description: z.string().max(1000).optional(),
+  }),
+  showInvalid((c) => render(c, { kind: 'bad', text: 'The provider sent back a link this app cannot read.' }), 400),
+)
 
 const redirectUri = (c: Context<HonoEnv>) =>
   `${c.var.services.config.APP_ORIGIN ?? new URL(c.req.url).origin}/integrations/callback`
@@ -44,15 +52,12 @@ async function render(
 export const integrationWebRoutes = new Hono<HonoEnv>()
   .get('/integrations', requireCustomer(), (c) => render(c, integrationsFlash(new URL(c.req.url).searchParams)))
   // The OAuth callback comes before `/:slug/connect` so `callback` is never read as a slug.
-  .get('/integrations/callback', requireCustomer(), async (c) => {
+  .get('/integrations/callback', requireCustomer(), callbackParams, async (c) => {
     const { customer, session } = signedIn(c)
-    const params = callbackQuery.safeParse(c.req.query())
-    if (!params.success)
-      return render(c, { kind: 'bad', text: 'The provider sent back a link this app cannot read.' }, 400)
     try {
       await completeConnect(c.var.services.database.db, depsOf(c), {
         session: { id: session.id, customerId: customer.id },
-        params: params.data satisfies CallbackParams,
+        params: c.req.valid('query') satisfies CallbackParams,
         redirectUri: redirectUri(c),
       })
     } catch (error) {
