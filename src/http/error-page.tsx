@@ -3,10 +3,31 @@ import type { FC } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { HonoEnv } from '../types'
 
-const ErrorPage: FC<{ status: number; title: string; message: string; requestId: string }> = (props) => (
+/** What the reader can do about it, e.g. `{ href: '/billing', label: 'Upgrade your plan' }`. */
+export interface ErrorPageStep {
+  href: string
+  label: string
+}
+
+interface ErrorPageProps {
+  status: number
+  title: string
+  message: string
+  requestId: string
+  nextStep?: ErrorPageStep
+}
+
+const ErrorPage: FC<ErrorPageProps> = (props) => (
   <section class="error-page">
     <h1>{props.title}</h1>
     <p>{props.message}</p>
+    {props.nextStep ? (
+      <p>
+        <a class="button" href={props.nextStep.href}>
+          {props.nextStep.label}
+        </a>
+      </p>
+    ) : null}
     <p class="muted small">
       Error {props.status} · request <code>{props.requestId}</code>
     </p>
@@ -23,7 +44,11 @@ export function renderErrorPage(
   title: string,
   message: string,
   requestId: string,
+  nextStep?: ErrorPageStep,
 ) {
   c.status(status)
-  return c.render(<ErrorPage status={status} title={title} message={message} requestId={requestId} />, { title })
+  return c.render(
+    <ErrorPage status={status} title={title} message={message} requestId={requestId} nextStep={nextStep} />,
+    { title },
+  )
 }
