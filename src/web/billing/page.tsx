@@ -33,11 +33,15 @@ const StripeForm: FC<{ action: string; csrf: string; children: unknown }> = ({ a
   </form>
 )
 
-export const BillingPage: FC<{ overview: BillingOverview; csrf: string; flash: string | null }> = ({
-  overview,
-  csrf,
-  flash,
-}) => {
+export interface BillingPageProps {
+  overview: BillingOverview
+  csrf: string
+  flash: string | null
+  /** A refused top-up: what was typed and why it was refused. */
+  topUp?: { amount: string; error: string }
+}
+
+export const BillingPage: FC<BillingPageProps> = ({ overview, csrf, flash, topUp }) => {
   const { plan, usage, agents, knowledgeBases } = overview
   const limits = plan?.limits ?? {}
   return (
@@ -98,12 +102,19 @@ export const BillingPage: FC<{ overview: BillingOverview; csrf: string; flash: s
             min={TOP_UP_MIN_DOLLARS}
             max={TOP_UP_MAX_DOLLARS}
             step={1}
-            value="25"
+            value={topUp?.amount ?? '25'}
             required
+            aria-invalid={topUp ? 'true' : undefined}
+            aria-describedby={topUp ? 'top-up-amount-error' : undefined}
           />{' '}
           <button type="submit" class="button small">
             Top up
           </button>
+          {topUp ? (
+            <p class="error" id="top-up-amount-error">
+              {topUp.error}
+            </p>
+          ) : null}
         </StripeForm>
         {overview.ledger.length > 0 ? (
           <table class="small" data-testid="balance-ledger">

@@ -1,4 +1,6 @@
+import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
+import { createFactory } from 'hono/factory'
 import Stripe from 'stripe'
 import { z } from 'zod'
 import { loadBillingOverview } from '../../billing/overview'
@@ -9,17 +11,25 @@ import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top
 import { AppError } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
-import { field, readForm } from '../shared/forms'
+import { field } from '../shared/forms'
 import { navigateTo } from '../shared/redirect'
 import { requireCustomer, signedIn } from '../shared/session'
-import { BillingPage, flashFor } from './page'
+import { formInput, formText, type Invalid, showInvalid } from '../shared/validation'
+import { BillingPage, type BillingPageProps, flashFor } from './page'
 
-const planSlug = z.string().trim().min(1).max(100)
-const topUpDollars = z.coerce
-  .number({ error: 'Enter an amount in dollars.' })
-  .int('Enter a whole number of dollars.')
-  .min(TOP_UP_MIN_DOLLARS, `The smallest top-up is $${TOP_UP_MIN_DOLLARS}.`)
-  .max(TOP_UP_MAX_DOLLARS, `The largest top-up is $${TOP_UP_MAX_DOLLARS}.`)
+const factory = createFactory<HonoEnv>()
+
+/** Any slug: an unknown plan is the domain's to refuse (404). */
+const checkoutForm = z.object({ plan: formText })
+const topUpForm = z.object({
+  amount: formInput(
+    z.coerce
+      .number({ error: 'Enter an amount in dollars.' })
+      .int('Enter a whole number of dollars.')
+      .min(TOP_UP_MIN_DOLLARS, `The smallest top-up is $${TOP_UP_MIN_DOLLARS}.`)
+      .max(TOP_UP_MAX_DOLLARS, `The largest top-up is $${TOP_UP_MAX_DOLLARS}.`),
+  ),
+})
 
 const originOf = (c: Context<HonoEnv>) => c.var.services.config.APP_ORIGIN ?? new URL(c.req.url).origin
 
@@ -37,38 +47,48 @@ async function withStripe<T>(c: Context<HonoEnv>, action: (stripe: Stripe) => Pr
   }
 }
 
-const showBilling = async (c: Context<HonoEnv>) => {
+const showBilling = async (c: Context<HonoEnv>, topUp?: BillingPageProps['topUp']) => {
   const { customer } = signedIn(c)
   const overview = await loadBillingOverview(c.var.services.database.db, customer)
   const flash = flashFor(new URL(c.req.url).searchParams)
-  return c.render(<BillingPage overview={overview} csrf={csrfTokenOf(c)} flash={flash} />, {
+  return c.render(<BillingPage overview={overview} csrf={csrfTokenOf(c)} flash={flash} topUp={topUp} />, {
     title: 'Billing',
     active: 'billing',
   })
 }
 
+const showTopUpError = (c: Context<HonoEnv>, { errors, values }: Invalid) =>
+  showBilling(c, { amount: field(values, 'amount'), error: errors.amount ?? 'Enter an amount in dollars.' })
+
+const checkout = factory.createHandlers(requireCustomer(), zValidator('form', checkoutForm), async (c) => {
+  const { customer } = signedIn(c)
+  const { plan } = c.req.valid('form')
+  const url = await withStripe(c, (stripe) =>
+    startPlanPurchase(c.var.services.database.db, stripe, customer, plan, originOf(c)),
+  )
+  return navigateTo(c, url)
+})
+
+const topUp = factory.createHandlers(
+  requireCustomer(),
+  zValidator('form', topUpForm, showInvalid(showTopUpError)),
+  async (c) => {
+    const { customer } = signedIn(c)
+    const { amount } = c.req.valid('form')
+    const url = await withStripe(c, (stripe) =>
+      startTopUp(c.var.services.database.db, stripe, customer, amount, originOf(c)),
+    )
+    return navigateTo(c, url)
+  },
+)
+
 export const billingWebRoutes = new Hono<HonoEnv>()
-  .get('/billing', requireCustomer(), showBilling)
-  .get('/billing/', requireCustomer(), showBilling)
-  .on('POST', ['/billing/checkout/', '/billing/checkout'], requireCustomer(), async (c) => {
-    const { customer } = signedIn(c)
-    const slug = planSlug.safeParse(field(await readForm(c), 'plan'))
-    if (!slug.success) throw new AppError('NOT_FOUND', 'That plan does not exist or is not available.')
-    const url = await withStripe(c, (stripe) =>
-      startPlanPurchase(c.var.services.database.db, stripe, customer, slug.data, originOf(c)),
-    )
-    return navigateTo(c, url)
-  })
-  .on('POST', ['/billing/top-up/', '/billing/top-up'], requireCustomer(), async (c) => {
-    const { customer } = signedIn(c)
-    const amount = topUpDollars.safeParse(field(await readForm(c), 'amount') || undefined)
-    if (!amount.success)
-      throw new AppError('UNPROCESSABLE_ENTITY', amount.error.issues[0]?.message ?? 'Invalid amount.')
-    const url = await withStripe(c, (stripe) =>
-      startTopUp(c.var.services.database.db, stripe, customer, amount.data, originOf(c)),
-    )
-    return navigateTo(c, url)
-  })
+  .get('/billing', requireCustomer(), (c) => showBilling(c))
+  .get('/billing/', requireCustomer(), (c) => showBilling(c))
+  .post('/billing/checkout/', ...checkout)
+  .post('/billing/checkout', ...checkout)
+  .post('/billing/top-up/', ...topUp)
+  .post('/billing/top-up', ...topUp)
   .on('POST', ['/billing/portal/', '/billing/portal'], requireCustomer(), async (c) => {
     const { customer } = signedIn(c)
     const url = await withStripe(c, (stripe) =>

@@ -22,6 +22,10 @@ export const formString = z.preprocess(lastString, z.string())
 /** A text input: {@link formString}, trimmed. */
 export const formText = z.preprocess(lastString, z.string().trim())
 
+/** A text input handed to `schema` trimmed, or as `undefined` when empty (e.g. `z.coerce.number()`). */
+export const formInput = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => lastString(value).trim() || undefined, schema)
+
 /** The named fields of a submitted form, each as {@link formString} reads it. */
 export function formStrings<N extends string>(raw: unknown, names: readonly N[]): Record<N, string> {
   const form = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {}
