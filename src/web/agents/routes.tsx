@@ -38,7 +38,7 @@ async function renderAgent(
   c: Context<HonoEnv>,
   agent: AgentInstance,
   extra: Extra = {},
-  status: 200 | 409 | 422 = 200,
+  status?: 409 | 422,
 ) {
   const { db } = c.var.services.database
   const [type, kb] = await Promise.all([

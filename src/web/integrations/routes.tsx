@@ -36,7 +36,7 @@ const depsOf = (c: Context<HonoEnv>) => ({ keys: c.var.services.config.ENCRYPTIO
 async function render(
   c: Context<HonoEnv>,
   notice?: IntegrationsPageProps['notice'],
-  status: 200 | 400 | 404 | 503 = 200,
+  status?: 400 | 503,
 ) {
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
