@@ -150,3 +150,16 @@ describe('GET /billing/', () => {
     expect(html).toContain('as soon as Stripe confirms the payment')
   })
 })
+
+describe('POST /billing/top-up/ with an amount it refuses', () => {
+  it('shows the billing page again (422) with the reason at the field and the amount typed', async () => {
+    const { web } = await signedInAccount()
+    await web.page('/billing/')
+    const res = await web.post('/billing/top-up/', { amount: '4' })
+    expect(res.status).toBe(422)
+    const html = await res.text()
+    expect(html).toContain('<h1>Billing</h1>')
+    expect(html).toContain('<p class="error" id="top-up-amount-error">The smallest top-up is $5.</p>')
+    expect(html).toMatch(/id="top-up-amount"[^>]*value="4"/)
+  })
+})

@@ -100,6 +100,17 @@ describe('Integrations pages', () => {
     expect(await db.select().from(integrations).where(eq(integrations.customerId, customer.id))).toEqual([])
   })
 
+  it('a callback link the app cannot read is refused readably on the page (400)', async () => {
+    const { db } = testDb()
+    const { web, customer } = await signedInCustomer(db)
+    const res = await web.get(`/integrations/callback?state=${'s'.repeat(201)}&code=abc`)
+    expect(res.status).toBe(400)
+    const html = await res.text()
+    expect(html).toContain('The provider sent back a link this app cannot read.')
+    expect(html).toContain('<h1>Integrations</h1>')
+    expect(await db.select().from(integrations).where(eq(integrations.customerId, customer.id))).toEqual([])
+  })
+
   it('disconnect deletes the tokens; the page shows the account disconnected', async () => {
     const { db } = testDb()
     const { web, customer } = await signedInCustomer(db)
