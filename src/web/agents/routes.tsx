@@ -34,12 +34,7 @@ const NOTICES: Record<string, string> = {
 
 type Extra = Partial<Pick<AgentPageProps, 'values' | 'errors' | 'notice' | 'problem' | 'newApiKey' | 'embedDomains'>>
 
-async function renderAgent(
-  c: Context<HonoEnv>,
-  agent: AgentInstance,
-  extra: Extra = {},
-  status?: 409 | 422,
-) {
+async function renderAgent(c: Context<HonoEnv>, agent: AgentInstance, extra: Extra = {}, status?: 409 | 422) {
   const { db } = c.var.services.database
   const [type, kb] = await Promise.all([
     agentTypeById(db, agent.agentTypeId),

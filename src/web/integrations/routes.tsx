@@ -33,11 +33,7 @@ const redirectUri = (c: Context<HonoEnv>) =>
 
 const depsOf = (c: Context<HonoEnv>) => ({ keys: c.var.services.config.ENCRYPTION_KEY, logger: c.var.services.logger })
 
-async function render(
-  c: Context<HonoEnv>,
-  notice?: IntegrationsPageProps['notice'],
-  status?: 400 | 503,
-) {
+async function render(c: Context<HonoEnv>, notice?: IntegrationsPageProps['notice'], status?: 400 | 503) {
   const { customer } = signedIn(c)
   const { db } = c.var.services.database
   const [providers, integrations] = await Promise.all([listConnectableProviders(db), listIntegrations(db, customer.id)])
