@@ -59,9 +59,19 @@ describe('Fernet: behaviour', () => {
 
   it('rejects anything that is not a token', async () => {
     const fernet = createFernet(generateFernetKey())
-    for (const junk of ['', 'invalid_not_fernet_data', 'gAAAAA', '====', 'gAAAAAB'.padEnd(120, '!')]) {
+    // 'gAAAAAAAA' passes the alphabet check but is no base64 (9 characters): still InvalidFernetToken.
+    for (const junk of ['', 'invalid_not_fernet_data', 'gAAAAA', 'gAAAAAAAA', '====', 'gAAAAAB'.padEnd(120, '!')]) {
       await expect(fernet.decrypt(junk)).rejects.toBeInstanceOf(InvalidFernetToken)
+      expect(await fernet.keyIndexOf(junk)).toBe(-1)
     }
+  })
+
+  it('decrypts a token of non-UTF-8 bytes with decryptBytes, and refuses it as text', async () => {
+    const fernet = createFernet(generateFernetKey())
+    const bytes = new Uint8Array([0xff, 0xfe, 0x00, 0xc3])
+    const token = await fernet.encrypt(bytes)
+    expect(await fernet.decryptBytes(token)).toEqual(bytes)
+    await expect(fernet.decrypt(token)).rejects.toBeInstanceOf(InvalidFernetToken)
   })
 
   it('refuses malformed keys and IVs', async () => {

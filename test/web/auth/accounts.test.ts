@@ -35,6 +35,15 @@ describe('passwords', () => {
     expect(needsRehash(old)).toBe(true)
     expect(needsRehash(await hashPassword(PASSWORD))).toBe(false)
   })
+
+  it('never matches a stored hash whose salt or hash is not base64, and asks to replace it', async () => {
+    const good = await hashPassword(PASSWORD, 1000)
+    const [scheme, iterations, salt, hash] = good.split('$')
+    for (const broken of [`${scheme}$${iterations}$not*base64$${hash}`, `${scheme}$${iterations}$${salt}$%%%%`]) {
+      expect(await verifyPassword(PASSWORD, broken)).toBe(false)
+      expect(needsRehash(broken)).toBe(true)
+    }
+  })
 })
 
 describe('sign up', () => {
