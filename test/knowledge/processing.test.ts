@@ -14,6 +14,7 @@ import {
   deliverDeadLetters,
   documentRow,
   type FixtureName,
+  failingQueue,
   fixture,
   message,
   recordingQueue,
@@ -179,6 +180,25 @@ describe('processing through the queue (spec 5.1)', () => {
     expect(after.length).toBe(before.length)
     expect(after.map((c) => c.id)).not.toEqual(before.map((c) => c.id))
     expect((await documentRow(db, doc.id))!.status).toBe('indexed')
+  })
+
+  it('a document the queue refuses is kept, in error, saying to re-index; a refused re-index is a 503', async () => {
+    const { db, deps, kb, paste } = await setup()
+    const unqueued = { ...deps, queue: failingQueue() }
+    const doc = await addTextDocument(unqueued, {
+      customerId: kb.customerId,
+      kbId: kb.id,
+      title: 'Unqueued',
+      text: 'Text the queue never received.',
+    })
+    expect(doc).toMatchObject({ status: 'error', errorMessage: expect.stringContaining('re-index it to try again') })
+    const indexed = await paste('Indexed text.')
+    await deliver([message(indexed.id)])
+    await expect(reindexDocument(unqueued, kb.customerId, indexed.id)).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining('could not be queued'),
+    })
+    expect(await documentRow(db, indexed.id)).toMatchObject({ status: 'error' })
   })
 
   it('acknowledges per message: one bad file and one outage do not retry the good one', async () => {

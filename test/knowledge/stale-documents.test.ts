@@ -10,7 +10,7 @@ import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
-import { deliver, documentRow, message, recordingQueue } from '../support/knowledge'
+import { deliver, documentRow, failingQueue, message, recordingQueue } from '../support/knowledge'
 
 // The sweep acts on every stale row. Rows here are "started" in 2010 and swept "at" 2010, after the
 // 2001 the cron tests run at and long before the present, so no other test file's sweep meets them.
@@ -69,6 +69,31 @@ describe('stale processing sweep', () => {
     expect(await sweepStaleDocuments({ db, queue, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })).toEqual({
       requeued: 0,
       failed: 0,
+    })
+  })
+
+  it('marks a document it cannot requeue as error, saying to re-index', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const kb = await f.knowledgeBase()
+    const died = await f.knowledgeDocument({
+      knowledgeBaseId: kb.id,
+      customerId: kb.customerId,
+      status: 'processing',
+      processingStartedAt: at('2010-01-01T11:30:00Z'),
+      unfinishedAttempts: 1,
+    })
+    const result = await sweepStaleDocuments({
+      db,
+      queue: failingQueue(),
+      logger: createLogger({}, 'silent'),
+      now: NOW,
+      limit: 100,
+    })
+    expect(result).toEqual({ requeued: 0, failed: 0 })
+    expect(await documentRow(db, died.id)).toMatchObject({
+      status: 'error',
+      errorMessage: expect.stringContaining('re-index it to try again'),
     })
   })
 

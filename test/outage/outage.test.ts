@@ -6,9 +6,10 @@
 import { eq, inArray } from 'drizzle-orm'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import '../support/provided'
-import { DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues'
 import { queueUsageReports } from '../../src/billing/rules/usage-queue'
 import * as s from '../../src/db/schema'
+import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
 import { addTextDocument } from '../../src/knowledge/documents'
 import { billedAgent, report } from '../support/billing'
 import { testDb } from '../support/db'
@@ -196,6 +197,38 @@ describe('database outage', () => {
     expect(up.explicitAcks).toHaveLength(1)
     const [row] = await db.select().from(s.knowledgeDocuments).where(eq(s.knowledgeDocuments.id, doc.id))
     expect(row?.status).toBe('indexed')
+  })
+
+  it('a dead letter is retried while the database is down, and gives the document up once it is back', async () => {
+    const { db } = testDb()
+    const f = factories(db)
+    const kb = await f.knowledgeBase()
+    await f.subscription({ customerId: kb.customerId })
+    const doc = await addTextDocument(
+      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { customerId: kb.customerId, kbId: kb.id, title: 'Dead letter', text: 'Text whose processing never succeeded.' },
+    )
+    await databaseDown()
+    const down = await runtime.queue(DOCUMENT_DEAD_LETTER_QUEUE, [message(doc.id)])
+    expect(down.explicitAcks).toEqual([])
+    expect(down.retryMessages).toHaveLength(1)
+    await databaseUp()
+    const up = await runtime.queue(DOCUMENT_DEAD_LETTER_QUEUE, [message(doc.id, 2)])
+    expect(up.explicitAcks).toHaveLength(1)
+    const [row] = await db.select().from(s.knowledgeDocuments).where(eq(s.knowledgeDocuments.id, doc.id))
+    expect(row?.status).toBe('error')
+    expect(row?.errorMessage).toContain('Gave up after repeated attempts')
+  })
+
+  it('a cron run fails loudly while the database is down (Cron Triggers record the failure)', async () => {
+    const logged: string[] = []
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(' '))
+    })
+    await databaseDown()
+    await expect(runtime.scheduled(GRACE_EXPIRY_CRON, new Date())).rejects.toThrow()
+    expect(logged.join('\n')).toContain('scheduled job failed')
+    vi.restoreAllMocks()
   })
 
   it('the dashboard shows a readable error page', async () => {

@@ -56,6 +56,14 @@ export function recordingQueue() {
   return { queue, sent }
 }
 
+/** A queue whose sends fail, as when Cloudflare Queues does not accept messages. */
+export function failingQueue(): Queue {
+  const unavailable = async () => {
+    throw new Error('queue unavailable')
+  }
+  return { send: unavailable, sendBatch: unavailable } as unknown as Queue
+}
+
 let sequence = 0
 export function message(documentId: string, attempts = 1) {
   return { id: `msg-${++sequence}-${documentId}`, timestamp: new Date(), attempts, body: { documentId } }

@@ -128,6 +128,18 @@ describe('POST /api/internal/knowledge/search', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST')
   })
 
+  it('answers 503 in the envelope when the embeddings service is down', async () => {
+    const { agent } = await agentWithKnowledge()
+    const res = await search(agent.id, { query: 'refunds [[embeddings:503]]', mode: 'vector' })
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as { error: { code: string; message: string; request_id: string } }
+    expect(body.error).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The embeddings service is unavailable; try again shortly',
+    })
+    expect(body.error.request_id).toBeTruthy()
+  })
+
   it('answers 400 for a body that is not JSON', async () => {
     const { agent } = await agentWithKnowledge()
     const res = await call('/api/internal/knowledge/search', {

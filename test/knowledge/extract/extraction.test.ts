@@ -3,7 +3,7 @@ import { extractText } from '../../../src/knowledge/extract'
 import { htmlToText } from '../../../src/knowledge/extract/html'
 import { markdownToText } from '../../../src/knowledge/extract/markdown'
 import { pdfToText } from '../../../src/knowledge/extract/pdf'
-import { TextCollector } from '../../../src/knowledge/extract/text'
+import { decodeUtf8, TextCollector } from '../../../src/knowledge/extract/text'
 import { detectDocumentType } from '../../../src/knowledge/file-types'
 import { docxBomb, emptyPagesPdf, repeated } from '../../support/hostile-files'
 import { type FixtureName, fixture } from '../../support/knowledge'
@@ -14,6 +14,11 @@ const utf8 = (s: string) => new TextEncoder().encode(s)
 describe('text extraction (spec 5.2)', () => {
   it('extracts text from .txt files', async () => {
     expect(await extract('sample.txt')).toContain('Hello, this is test content.')
+  })
+
+  it('refuses bytes that are not UTF-8 with a message saying so', () => {
+    expect(decodeUtf8(utf8('\uFEFFcafé'))).toBe('café')
+    expect(() => decodeUtf8(new Uint8Array([0x63, 0x61, 0x66, 0xe9]))).toThrow('The file is not valid UTF-8 text')
   })
 
   it('extracts text from .md files, without the markup', async () => {
