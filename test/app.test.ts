@@ -17,6 +17,12 @@ describe('/health', () => {
     expect(await res.json()).toEqual({ status: 'ok' })
   })
 
+  it('answers a request made without an ExecutionContext (app.request, scripts), closing its database itself', async () => {
+    const res = await createApp().fetch(new Request('http://localhost/health'), env)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok' })
+  })
+
   it('answers 503 "unavailable" when the database cannot be reached; the reason goes to the log', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const res = await callWithEnv('/health', {
