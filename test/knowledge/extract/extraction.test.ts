@@ -5,7 +5,7 @@ import { markdownToText } from '../../../src/knowledge/extract/markdown'
 import { pdfToText } from '../../../src/knowledge/extract/pdf'
 import { decodeUtf8, TextCollector } from '../../../src/knowledge/extract/text'
 import { detectDocumentType } from '../../../src/knowledge/file-types'
-import { docxBomb, emptyPagesPdf, repeated } from '../../support/hostile-files'
+import { docxBomb, emptyPagesPdf, repeated, zipOf } from '../../support/hostile-files'
 import { type FixtureName, fixture } from '../../support/knowledge'
 
 const extract = (name: FixtureName) => extractText(detectDocumentType(name, fixture(name)), fixture(name))
@@ -19,6 +19,16 @@ describe('text extraction (spec 5.2)', () => {
   it('refuses bytes that are not UTF-8 with a message saying so', () => {
     expect(decodeUtf8(utf8('\uFEFFcafé'))).toBe('café')
     expect(() => decodeUtf8(new Uint8Array([0x63, 0x61, 0x66, 0xe9]))).toThrow('The file is not valid UTF-8 text')
+  })
+
+  it('refuses a .docx whose compressed data is corrupt as damaged', async () => {
+    const name = 'word/document.xml'
+    const zip = await zipOf([{ name, chunks: () => [utf8('<w:document><w:body/></w:document>')] }])
+    // A deflate block of the reserved type 3: no inflater reads past it.
+    zip.fill(0xff, 30 + name.length, 30 + name.length + 2)
+    await expect(extractText(detectDocumentType('broken.docx', zip), zip)).rejects.toThrow(
+      'The Word document is damaged or not a valid .docx file',
+    )
   })
 
   it('extracts text from .md files, without the markup', async () => {
