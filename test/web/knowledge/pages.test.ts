@@ -103,6 +103,24 @@ describe('knowledge base pages', () => {
     expect(html).toContain('The PDF is damaged or not a valid PDF file')
   })
 
+  it('answers an upload whose body is not multipart with a request for a file (422), storing nothing', async () => {
+    const { web, kb, docsOf } = await setup()
+    const res = await call(`/knowledge/${kb.id}/documents`, {
+      method: 'POST',
+      headers: {
+        Cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        Origin: BASE,
+        'Content-Type': 'multipart/form-data',
+        'X-CSRF-Token': web.csrf!,
+      },
+      body: 'not a multipart body',
+      redirect: 'manual',
+    })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('Choose at least one file to upload.')
+    expect(await docsOf()).toEqual([])
+  })
+
   it('refuses a file of the wrong type renamed .pdf, with a message and nothing stored', async () => {
     const { web, kb, customer, docsOf } = await setup()
     await web.page(`/knowledge/${kb.id}`)
