@@ -22,6 +22,8 @@ export function httpEmailSender(url: string, apiKey: string, from: string): Noti
         signal: AbortSignal.timeout(10_000),
       })
       if (!res.ok) throw new Error(`email provider answered ${res.status}`)
+      // Untested: the test services have no email stand-in (tests keep mail in the outbox). An answer
+      // that is not JSON still means sent, only without a provider id.
       const parsed = providerAnswer.safeParse(await res.json().catch(() => ({})))
       return { providerMessageId: parsed.success ? (parsed.data.id ?? null) : null }
     },

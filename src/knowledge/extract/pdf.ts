@@ -47,6 +47,8 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
     if (isUnreadable(error)) throw error
     throw unreadable('The PDF is damaged: its pages could not be read', error)
   } finally {
+    // Frees pdf.js's worker state; a failure there changes nothing about the text, and no input
+    // makes it fail (untested on purpose).
     await pdf.destroy().catch(() => {})
   }
 }
