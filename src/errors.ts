@@ -1,64 +1,134 @@
-import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { z } from 'zod'
+// Until every caller has moved: the HTTP layer's errors, under their old names.
+export {
+  type ErrorCode,
+  type ErrorEnvelope,
+  envelope,
+  errorCodes,
+  errorEnvelopeSchema,
+  HttpError as AppError,
+  statusOf,
+} from './http/errors'
 
-export const errorCodes = z.enum([
-  'BAD_REQUEST',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'CONFLICT',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'UNPROCESSABLE_ENTITY',
-  'TOO_MANY_REQUESTS',
-  'BAD_ENVIRONMENT',
-  'INTERNAL_SERVER_ERROR',
-  'SERVICE_UNAVAILABLE',
-])
-export type ErrorCode = z.infer<typeof errorCodes>
+import { HttpError } from './http/errors'
 
-export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNPROCESSABLE_ENTITY: 422,
-  TOO_MANY_REQUESTS: 429,
-  BAD_ENVIRONMENT: 500,
-  INTERNAL_SERVER_ERROR: 500,
-  SERVICE_UNAVAILABLE: 503,
+export const notFound = (what: string) => new HttpError('NOT_FOUND', `${what} not found`)
+
+/**
+ * What can go wrong in the domain, in the domain's words. Each error carries a message meant for the
+ * person who caused it and, where there is one, what they can do next. `src/http/error-mapping.ts`
+ * is the one place that turns these into statuses, envelope codes and error pages.
+ */
+
+/** Where a customer compares plans and upgrades. */
+export const UPGRADE_URL = '/billing/'
+
+/** Something the user can do about the error: a link on the error page. */
+export interface NextStep {
+  label: string
+  href: string
 }
 
-export const errorEnvelopeSchema = z.object({
-  error: z.object({
-    code: errorCodes,
-    message: z.string(),
-    request_id: z.string(),
-    details: z.unknown().optional(),
-  }),
-})
-export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>
+export type DomainErrorKind =
+  | 'not_found'
+  | 'invalid_input'
+  | 'unreadable'
+  | 'unsupported_file_type'
+  | 'too_large'
+  | 'plan_limit_reached'
+  | 'conflict'
+  | 'provider_refused'
+  | 'unavailable'
 
-/** The one error type of the app; the error handler turns it into the envelope or an error page. */
-export class AppError extends HTTPException {
-  readonly code: ErrorCode
-  readonly details?: unknown
+export abstract class DomainError extends Error {
+  /** Lets the one mapper cover every kind (checked by the compiler); everywhere else, use `instanceof`. */
+  abstract readonly kind: DomainErrorKind
+  readonly nextStep?: NextStep
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
-    super(statusOf[code], { message, cause: options.cause })
-    this.code = code
-    this.details = options.details
+  constructor(message: string, options: { nextStep?: NextStep; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.nextStep = options.nextStep
   }
 }
 
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`)
+/** The thing does not exist, or belongs to someone else (never says which). */
+export class NotFound extends DomainError {
+  readonly kind = 'not_found'
 
-export function envelope(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorEnvelope {
-  return { error: { code, message, request_id: requestId, ...(details === undefined ? {} : { details }) } }
+  constructor(
+    readonly what: string,
+    message = `${what} not found`,
+  ) {
+    super(message)
+  }
+}
+
+export interface FieldProblem {
+  field: string
+  message: string
+}
+
+/** The input breaks a rule the user can fix by changing it; `fields` says which fields, when known. */
+export class InvalidInput extends DomainError {
+  readonly kind = 'invalid_input'
+
+  constructor(
+    message: string,
+    readonly fields: readonly FieldProblem[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/** Content in a known format that cannot be used however often it is retried (a corrupt file, an odd event). */
+export class Unreadable extends DomainError {
+  readonly kind = 'unreadable'
+}
+
+/** A file of a type the app does not take, or whose bytes do not match its name. */
+export class UnsupportedFileType extends DomainError {
+  readonly kind = 'unsupported_file_type'
+}
+
+/** More than a rule allows at once (a file's size, a batch's length). */
+export class TooLarge extends DomainError {
+  readonly kind = 'too_large'
+}
+
+/** What a plan limits: a count, the storage, this period's tokens, or `plan` when there is no plan at all. */
+export type PlanLimit = 'agents' | 'knowledge_bases' | 'documents' | 'document_storage_mb' | 'embedding_tokens' | 'plan'
+
+/** The customer's plan (or having none) does not allow it; upgrading does. */
+export class PlanLimitReached extends DomainError {
+  readonly kind = 'plan_limit_reached'
+
+  constructor(
+    message: string,
+    readonly limit: { name: PlanLimit; allowed: number | null; used: number },
+  ) {
+    super(message, { nextStep: { label: 'Compare plans and upgrade', href: UPGRADE_URL } })
+  }
+}
+
+/** The current state does not allow it (already done, gone meanwhile, switched off by billing...). */
+export class Conflict extends DomainError {
+  readonly kind = 'conflict'
+}
+
+/** An outside provider (an OAuth token endpoint, the consent screen) said no. */
+export class ProviderRefused extends DomainError {
+  readonly kind = 'provider_refused'
+
+  constructor(
+    message: string,
+    /** The provider's OAuth error code (`invalid_grant`...), when it sent one. */
+    readonly oauthError?: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Something the app depends on is down or not set up (Stripe, the embeddings service, a queue, a provider). */
+export class Unavailable extends DomainError {
+  readonly kind = 'unavailable'
 }
