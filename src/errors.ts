@@ -9,6 +9,7 @@ export {
   statusOf,
 } from './http/errors'
 
+import type { ZodError } from 'zod'
 import { HttpError } from './http/errors'
 
 export const notFound = (what: string) => new HttpError('NOT_FOUND', `${what} not found`)
@@ -77,6 +78,12 @@ export class InvalidInput extends DomainError {
     readonly fields: readonly FieldProblem[] = [],
   ) {
     super(message)
+  }
+
+  /** The schema's first complaint as the message, every complaint by field. */
+  static fromZod(error: ZodError, fallback: string): InvalidInput {
+    const fields = error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }))
+    return new InvalidInput(fields[0]?.message ?? fallback, fields)
   }
 }
 

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Executor } from '../db/client'
 import { knowledgeDocuments } from '../db/schema'
-import { AppError, notFound } from '../errors'
+import { InvalidInput, NotFound, Unavailable } from '../errors'
 import { DOCUMENT_TYPES, detectDocumentType } from './file-types'
 import { getKnowledgeBase } from './knowledge-bases'
 import { MAX_PASTED_TEXT_CHARS } from './limits'
@@ -115,7 +115,7 @@ export async function addTextDocument(
   input: { customerId: string; kbId: string; title: string; text: string },
 ): Promise<KnowledgeDocument> {
   const parsed = pastedTextSchema.safeParse(input)
-  if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'The text is not valid')
+  if (!parsed.success) throw InvalidInput.fromZod(parsed.error, 'The text is not valid')
   const kb = await getKnowledgeBase(deps.db, input.customerId, input.kbId)
   return storeAndQueue(deps, {
     customerId: kb.customerId,
@@ -137,12 +137,12 @@ export async function listDocuments(db: Executor, customerId: string, kbId: stri
 }
 
 export async function getDocument(db: Executor, customerId: string, documentId: string): Promise<KnowledgeDocument> {
-  if (!z.uuid().safeParse(documentId).success) throw notFound('Document')
+  if (!z.uuid().safeParse(documentId).success) throw new NotFound('Document')
   const [doc] = await db
     .select()
     .from(knowledgeDocuments)
     .where(and(eq(knowledgeDocuments.id, documentId), eq(knowledgeDocuments.customerId, customerId)))
-  if (!doc) throw notFound('Document')
+  if (!doc) throw new NotFound('Document')
   return doc
 }
 
@@ -161,7 +161,7 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
       .update(knowledgeDocuments)
       .set({ status: 'error', errorMessage: QUEUE_FAILED })
       .where(eq(knowledgeDocuments.id, doc.id))
-    throw new AppError('SERVICE_UNAVAILABLE', QUEUE_FAILED)
+    throw new Unavailable(QUEUE_FAILED)
   }
   return updated!
 }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import type { AppConfig } from '../env'
-import { AppError } from '../errors'
+import { Unavailable } from '../errors'
 import { base64ToBytes } from '../platform/encoding'
 import { EMBEDDING_MAX_INPUTS_PER_REQUEST, EMBEDDING_MAX_TOKENS_PER_REQUEST } from './limits'
 
@@ -72,7 +72,7 @@ export function embeddingsClient(config: EmbeddingsConfig, maxRetries = DOCUMENT
 function decodeEmbedding(value: unknown): Float32Array {
   if (typeof value === 'string') return new Float32Array(base64ToBytes(value).buffer)
   if (Array.isArray(value)) return Float32Array.from(value as number[])
-  throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered without an embedding')
+  throw new Unavailable('The embeddings service answered without an embedding')
 }
 
 export interface EmbedOptions {
@@ -101,7 +101,7 @@ export async function embedTexts(
       encoding_format: 'base64',
     })
     if (response.data.length !== end - start) {
-      throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered with the wrong number of vectors')
+      throw new Unavailable('The embeddings service answered with the wrong number of vectors')
     }
     for (const item of response.data) vectors[start + item.index] = decodeEmbedding(item.embedding)
     options.onRequest?.(end - start)
@@ -121,7 +121,7 @@ export async function embedQuery(
     encoding_format: 'base64',
   })
   const first = response.data[0]
-  if (!first) throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service answered without an embedding')
+  if (!first) throw new Unavailable('The embeddings service answered without an embedding')
   return decodeEmbedding(first.embedding)
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors'
+import { TooLarge, UnsupportedFileType } from '../errors'
 import { MAX_UPLOAD_BYTES } from './limits'
 
 export const DOCUMENT_TYPES = {
@@ -55,7 +55,7 @@ function isText(bytes: Uint8Array): boolean {
   }
 }
 
-const refuse = (message: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', message)
+const refuse = (message: string) => new UnsupportedFileType(message)
 
 /**
  * Decides a file's type from its extension AND its bytes (never from the declared Content-Type);
@@ -64,7 +64,7 @@ const refuse = (message: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', messa
  */
 export function detectDocumentType(fileName: string, bytes: Uint8Array): DocumentType {
   if (bytes.byteLength > MAX_UPLOAD_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `"${fileName}" is larger than the 25 MB limit`)
+    throw new TooLarge(`"${fileName}" is larger than the 25 MB limit`)
   }
   const type = EXTENSIONS[extensionOf(fileName)]
   if (!type) {

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { assertWithinPlanLimit } from '../billing/rules/plan-limits'
 import type { Database, Executor } from '../db/client'
 import { documentChunks, knowledgeBases, knowledgeDocuments, SEARCH_LANGUAGES } from '../db/schema'
-import { AppError, notFound } from '../errors'
+import { InvalidInput, NotFound } from '../errors'
 
 export const knowledgeBaseInputSchema = z.object({
   name: z
@@ -19,7 +19,7 @@ export type KnowledgeBaseInput = z.input<typeof knowledgeBaseInputSchema>
 
 function parseInput(input: KnowledgeBaseInput) {
   const parsed = knowledgeBaseInputSchema.safeParse(input)
-  if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'The input is not valid')
+  if (!parsed.success) throw InvalidInput.fromZod(parsed.error, 'The input is not valid')
   return parsed.data
 }
 
@@ -41,12 +41,12 @@ export async function listKnowledgeBases(db: Executor, customerId: string) {
 
 /** The customer's knowledge base; another customer's id is simply not found. */
 export async function getKnowledgeBase(db: Executor, customerId: string, kbId: string) {
-  if (!z.uuid().safeParse(kbId).success) throw notFound('Knowledge base')
+  if (!z.uuid().safeParse(kbId).success) throw new NotFound('Knowledge base')
   const [kb] = await db
     .select()
     .from(knowledgeBases)
     .where(and(eq(knowledgeBases.id, kbId), eq(knowledgeBases.customerId, customerId)))
-  if (!kb) throw notFound('Knowledge base')
+  if (!kb) throw new NotFound('Knowledge base')
   return kb
 }
 

@@ -2,12 +2,12 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import OpenAI from 'openai'
 import type { Database } from '../db/client'
 import { documentChunks, knowledgeDocuments } from '../db/schema'
+import { PlanLimitReached, Unreadable } from '../errors'
 import type { Logger } from '../platform/logger'
 import { chunkText } from './chunker'
 import { documentTypeOf } from './document-types'
 import { type EmbeddingsConfig, type EmbedOptions, embedTexts } from './embeddings'
 import { extractText } from './extract'
-import { isUnreadable, unreadable } from './extract/errors'
 import { knowledgeBaseSearchLanguage } from './knowledge-bases'
 import { MAX_PROCESSING_ATTEMPTS } from './limits'
 import { embeddingAllowance, embeddingBudgetExceeded, recordEmbeddedTokens } from './quotas'
@@ -50,12 +50,13 @@ async function claim(db: Database, documentId: string) {
 
 async function readBytes(bucket: R2Bucket, key: string | null): Promise<Uint8Array> {
   const object = key ? await bucket.get(key) : null
-  if (!object) throw unreadable('The uploaded file is missing from storage; upload it again')
+  if (!object) throw new Unreadable('The uploaded file is missing from storage; upload it again')
   return new Uint8Array(await object.arrayBuffer())
 }
 
 function describeFailure(error: unknown): { permanent: boolean; message: string } {
-  if (isUnreadable(error)) return { permanent: true, message: error.message }
+  if (error instanceof Unreadable || error instanceof PlanLimitReached)
+    return { permanent: true, message: error.message }
   if (error instanceof OpenAI.APIError && error.status && [400, 404, 413, 422].includes(error.status)) {
     return { permanent: true, message: `The embeddings service refused the document (HTTP ${error.status})` }
   }
@@ -83,9 +84,9 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
   }
   try {
     // Earlier runs were killed (CPU, memory) before they could say why: this one would be too.
-    if (doc.unfinishedAttempts > MAX_PROCESSING_ATTEMPTS) throw unreadable(CUT_OFF_MESSAGE)
+    if (doc.unfinishedAttempts > MAX_PROCESSING_ATTEMPTS) throw new Unreadable(CUT_OFF_MESSAGE)
     const type = documentTypeOf(doc.contentType)
-    if (!type) throw unreadable('The document type is not supported')
+    if (!type) throw new Unreadable('The document type is not supported')
     const text = await extractText(type, await readBytes(deps.bucket, doc.filePath))
     const chunks = chunkText(text)
     const documentTokens = chunks.reduce((sum, c) => sum + c.tokenCount, 0)

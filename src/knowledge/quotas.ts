@@ -1,30 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { normalizeLimits } from '../billing/rules/plan-limits'
 import type { Executor } from '../db/client'
-import { AppError } from '../errors'
-import { unreadable } from './extract/errors'
-
-/** Where a customer compares plans; every plan-limit refusal carries it (envelope `details`, page link). */
-export const UPGRADE_URL = '/billing/'
+import { NotFound, type PlanLimit, PlanLimitReached, UPGRADE_URL } from '../errors'
 
 const MB = 1024 * 1024
 const fmt = (n: number) => n.toLocaleString('en-US')
 
-export interface PlanRefusalDetails {
-  limit: 'documents' | 'document_storage_mb' | 'embedding_tokens' | 'plan'
-  allowed: number | null
-  used: number
-  upgrade_url: string
-}
-
-const refuse = (message: string, details: Omit<PlanRefusalDetails, 'upgrade_url'>) =>
-  new AppError('FORBIDDEN', message, { details: { ...details, upgrade_url: UPGRADE_URL } })
-
-export const isPlanRefusal = (error: unknown): error is AppError =>
-  error instanceof AppError &&
-  typeof error.details === 'object' &&
-  error.details !== null &&
-  (error.details as Partial<PlanRefusalDetails>).upgrade_url === UPGRADE_URL
+const refuse = (message: string, details: { limit: PlanLimit; allowed: number | null; used: number }) =>
+  new PlanLimitReached(message, { name: details.limit, allowed: details.allowed, used: details.used })
 
 const CURRENT_PLAN = sql`
   FROM customers c
@@ -57,14 +40,14 @@ async function usageOf(db: Executor, customerId: string, lock: boolean): Promise
 }
 
 /**
- * Throws FORBIDDEN (with `details.upgrade_url`) when the customer may not add a document of `bytes`:
+ * Throws {@link PlanLimitReached} when the customer may not add a document of `bytes`:
  * no active or trialing plan, the plan's document count or storage reached, or this period's embedding
  * tokens used up. Two statements; it locks the customer row, so call it in the transaction that
  * inserts the document and concurrent uploads are counted one after another.
  */
 export async function assertCanAddDocument(db: Executor, customerId: string, bytes: number): Promise<void> {
   const row = await usageOf(db, customerId, true)
-  if (!row) throw new AppError('NOT_FOUND', 'Customer not found')
+  if (!row) throw new NotFound('Customer')
   if (!row.has_plan) {
     throw refuse('An active subscription or trial is needed to add documents; choose a plan on the billing page.', {
       limit: 'plan',
@@ -119,6 +102,7 @@ export async function recordEmbeddedTokens(db: Executor, customerId: string, per
 
 /** For the consumer: a permanent failure, shown on the document. */
 export const embeddingBudgetExceeded = (documentTokens: number, remaining: number, allowed: number) =>
-  unreadable(
+  new PlanLimitReached(
     `The document has ${fmt(documentTokens)} tokens to index, more than the ${fmt(remaining)} left of your plan's ${fmt(allowed)} for this billing period; upgrade your plan (${UPGRADE_URL}) or split the document.`,
+    { name: 'embedding_tokens', allowed, used: allowed - remaining },
   )

@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { AppError } from '../errors'
+import { Unavailable } from '../errors'
 import { type EmbeddingsConfig, embedQuery, toVectorLiteral } from './embeddings'
 import { searchTexts } from './search-query'
 
@@ -261,9 +261,7 @@ async function embedSearchQuery(config: EmbeddingsConfig, query: string) {
   try {
     return await embedQuery(config, query)
   } catch (error) {
-    throw new AppError('SERVICE_UNAVAILABLE', 'The embeddings service is unavailable; try again shortly', {
-      cause: error,
-    })
+    throw new Unavailable('The embeddings service is unavailable; try again shortly', { cause: error })
   }
 }
 

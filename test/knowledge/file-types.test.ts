@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../../src/errors'
+import { type DomainError, TooLarge, UnsupportedFileType } from '../../src/errors'
 import { detectDocumentType } from '../../src/knowledge/file-types'
 import { MAX_UPLOAD_BYTES } from '../../src/knowledge/limits'
 import { documentObjectKey } from '../../src/knowledge/storage'
@@ -9,7 +9,7 @@ const refusal = (fn: () => unknown) => {
   try {
     fn()
   } catch (error) {
-    return error as AppError
+    return error as DomainError
   }
   throw new Error('expected a refusal')
 }
@@ -33,8 +33,7 @@ describe('detectDocumentType (bytes and extension together)', () => {
 
   it('refuses a text file renamed .pdf', () => {
     const error = refusal(() => detectDocumentType('invoice.pdf', fixture('not-really.pdf')))
-    expect(error).toBeInstanceOf(AppError)
-    expect(error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(error).toBeInstanceOf(UnsupportedFileType)
     expect(error.message).toContain('is not a PDF')
   })
 
@@ -52,14 +51,14 @@ describe('detectDocumentType (bytes and extension together)', () => {
 
   it('refuses unsupported extensions, whatever the bytes', () => {
     const error = refusal(() => detectDocumentType('photo.png', fixture('sample.txt')))
-    expect(error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(error).toBeInstanceOf(UnsupportedFileType)
     expect(error.message).toContain('.pdf')
-    expect(refusal(() => detectDocumentType('no-extension', fixture('sample.txt'))).code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(refusal(() => detectDocumentType('no-extension', fixture('sample.txt')))).toBeInstanceOf(UnsupportedFileType)
   })
 
   it('refuses files over 25 MB', () => {
     const big = new Uint8Array(MAX_UPLOAD_BYTES + 1).fill(0x61)
-    expect(refusal(() => detectDocumentType('big.txt', big)).code).toBe('PAYLOAD_TOO_LARGE')
+    expect(refusal(() => detectDocumentType('big.txt', big))).toBeInstanceOf(TooLarge)
     expect(detectDocumentType('limit.txt', new Uint8Array(MAX_UPLOAD_BYTES).fill(0x61))).toBe('txt')
   })
 

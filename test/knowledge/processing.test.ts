@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { retryDelaySeconds } from '../../queues/backoff'
 import { knowledgeDocuments } from '../../src/db/schema'
+import { NotFound, UnsupportedFileType } from '../../src/errors'
 import { addTextDocument, deleteDocument, reindexDocument, uploadDocument } from '../../src/knowledge/documents'
 import { processDocument } from '../../src/knowledge/process-document'
 import { testDb } from '../support/db'
@@ -48,7 +49,7 @@ describe('upload', () => {
 
   it('refuses a file of the wrong type renamed .pdf, storing nothing', async () => {
     const { db, kb, upload, sent } = await setup()
-    await expect(upload('not-really.pdf')).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' })
+    await expect(upload('not-really.pdf')).rejects.toBeInstanceOf(UnsupportedFileType)
     const rows = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.knowledgeBaseId, kb.id))
     expect(rows).toEqual([])
     const listed = await bucket().list({ prefix: `customers/${kb.customerId}/` })
@@ -67,7 +68,7 @@ describe('upload', () => {
         fileName: 'a.txt',
         bytes: fixture('sample.txt'),
       }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    ).rejects.toBeInstanceOf(NotFound)
   })
 })
 

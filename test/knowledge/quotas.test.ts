@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { knowledgeDocuments, knowledgeEmbeddingUsage } from '../../src/db/schema'
+import { type PlanLimit, PlanLimitReached, UPGRADE_URL } from '../../src/errors'
 import { addTextDocument, uploadDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
@@ -31,19 +32,29 @@ async function customerOnPlan(
   return { db, kb, upload, paste, sent, documents, stored }
 }
 
-const planRefusal = (limit: string, message: string) => ({
-  code: 'FORBIDDEN',
-  message: expect.stringContaining(message),
-  details: expect.objectContaining({ limit, upgrade_url: '/billing/' }),
-})
+/** The attempt is refused as a plan limit, naming the limit and linking to the upgrade page. */
+async function expectPlanRefusal(attempt: Promise<unknown>, limit: PlanLimit, message: string) {
+  const error = await attempt.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(PlanLimitReached)
+  expect(error).toMatchObject({
+    message: expect.stringContaining(message),
+    limit: { name: limit },
+    nextStep: { href: UPGRADE_URL },
+  })
+}
 
 describe('plan limits on documents (checked at upload, trial included)', () => {
   it('refuses the document beyond the plan’s count, storing and queueing nothing', async () => {
     const c = await customerOnPlan({ documents: 2 }, 'trialing')
     await c.upload('a.txt', fixture('sample.txt'))
     await c.paste('Second document.')
-    await expect(c.upload('c.txt', fixture('sample.txt'))).rejects.toMatchObject(
-      planRefusal('documents', 'Your plan allows 2 documents and you have 2'),
+    await expectPlanRefusal(
+      c.upload('c.txt', fixture('sample.txt')),
+      'documents',
+      'Your plan allows 2 documents and you have 2',
     )
     expect(await c.documents()).toHaveLength(2)
     expect(await c.stored()).toHaveLength(2)
@@ -53,15 +64,17 @@ describe('plan limits on documents (checked at upload, trial included)', () => {
   it('refuses a file that does not fit in the plan’s storage', async () => {
     const c = await customerOnPlan({ document_storage_mb: 1 })
     await c.upload('small.txt', new TextEncoder().encode('x '.repeat(300_000)))
-    await expect(c.upload('big.txt', new TextEncoder().encode('y '.repeat(300_000)))).rejects.toMatchObject(
-      planRefusal('document_storage_mb', 'Your plan stores 1 MB of documents'),
+    await expectPlanRefusal(
+      c.upload('big.txt', new TextEncoder().encode('y '.repeat(300_000))),
+      'document_storage_mb',
+      'Your plan stores 1 MB of documents',
     )
     expect(await c.documents()).toHaveLength(1)
   })
 
   it('refuses uploads without an active or trialing plan', async () => {
     for (const c of [await customerOnPlan(null), await customerOnPlan({ documents: 10 }, 'expired')]) {
-      await expect(c.paste('Anything.')).rejects.toMatchObject(planRefusal('plan', 'An active subscription or trial'))
+      await expectPlanRefusal(c.paste('Anything.'), 'plan', 'An active subscription or trial')
       expect(await c.stored()).toEqual([])
     }
   })
@@ -98,8 +111,10 @@ describe('plan limit on embedded tokens per period', () => {
       .update(knowledgeEmbeddingUsage)
       .set({ tokens: 1000 })
       .where(eq(knowledgeEmbeddingUsage.customerId, c.kb.customerId))
-    await expect(c.paste('One more.')).rejects.toMatchObject(
-      planRefusal('embedding_tokens', 'tokens of document indexing for this billing period are used up'),
+    await expectPlanRefusal(
+      c.paste('One more.'),
+      'embedding_tokens',
+      'tokens of document indexing for this billing period are used up',
     )
   })
 })

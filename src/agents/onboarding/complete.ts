@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { assertWithinPlanLimit } from '../../billing/rules/plan-limits'
 import type { Executor } from '../../db/client'
 import { agentInstances, knowledgeBases, onboardingSessions } from '../../db/schema'
-import { AppError } from '../../errors'
+import { Conflict } from '../../errors'
 import { issueApiKey } from '../api-keys'
 import { allFields, type WizardStep } from './schema'
 import type { SessionData } from './session'
@@ -63,8 +63,8 @@ function incompleteStep(state: WizardState): Exclude<CompletionResult, { ok: tru
 /**
  * Creates the agent from the session: configuration from the collected data, the chosen or a
  * new knowledge base, a fresh API key (returned once, only its hash stored). Plan limits on
- * agents and knowledge bases are checked inside the transaction (AppError FORBIDDEN with
- * `details.resource`); the customer row is locked so two completions cannot both squeeze in.
+ * agents and knowledge bases are checked inside the transaction (PlanLimitReached); the
+ * customer row is locked so two completions cannot both squeeze in.
  */
 export async function completeOnboarding(db: Executor, state: WizardState): Promise<CompletionResult> {
   const problem = incompleteStep(state)
@@ -79,7 +79,10 @@ export async function completeOnboarding(db: Executor, state: WizardState): Prom
       .select({ id: onboardingSessions.id })
       .from(onboardingSessions)
       .where(and(eq(onboardingSessions.id, state.session.id), eq(onboardingSessions.status, 'in_progress')))
-    if (!session) throw new AppError('CONFLICT', 'This agent was already created. Find it on your dashboard.')
+    if (!session)
+      throw new Conflict('This agent was already created. Find it on your dashboard.', {
+        nextStep: { label: 'Go to your dashboard', href: '/dashboard' },
+      })
     await assertWithinPlanLimit(tx, state.customerId, 'agents')
 
     let knowledgeBaseId: string | null = null
@@ -95,7 +98,7 @@ export async function completeOnboarding(db: Executor, state: WizardState): Prom
         .select({ id: knowledgeBases.id })
         .from(knowledgeBases)
         .where(and(eq(knowledgeBases.id, choice.id), eq(knowledgeBases.customerId, state.customerId)))
-      if (!kb) throw new AppError('CONFLICT', 'The chosen knowledge base no longer exists. Choose another one.')
+      if (!kb) throw new Conflict('The chosen knowledge base no longer exists. Choose another one.')
       knowledgeBaseId = kb.id
     }
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Executor } from '../../db/client'
 import { PLAN_LIMIT_KEYS, type PlanLimits } from '../../db/schema'
-import { AppError } from '../../errors'
+import { NotFound, PlanLimitReached } from '../../errors'
 
 /** Usage metrics metered per billing period; `tokens` is input + output. */
 export const USAGE_METRICS = ['messages', 'tokens'] as const
@@ -45,7 +45,7 @@ const label: Record<CountedResource, [string, string]> = {
 }
 
 /**
- * Throws FORBIDDEN when the customer may not create one more agent / knowledge base: no active or
+ * Throws {@link PlanLimitReached} when the customer may not create one more agent / knowledge base: no active or
  * trialing subscription, or the plan's count already reached. One statement. Call it inside the
  * transaction that creates the row so the count and the insert agree.
  */
@@ -57,17 +57,20 @@ export async function assertWithinPlanLimit(db: Executor, customerId: string, re
     LEFT JOIN plans p ON p.id = s.plan_id
     WHERE c.id = ${customerId}`)
   const row = rows[0]
-  if (!row) throw new AppError('NOT_FOUND', 'Customer not found')
+  if (!row) throw new NotFound('Customer')
   if (!row.has_plan) {
-    throw new AppError('FORBIDDEN', `An active subscription is needed to create ${label[resource][1]}.`)
+    throw new PlanLimitReached(`An active subscription is needed to create ${label[resource][1]}.`, {
+      name: 'plan',
+      allowed: null,
+      used: 0,
+    })
   }
   const limit = normalizeLimits(row.limits)[resource]
   const used = Number(row.used)
   if (limit !== undefined && used >= limit) {
-    throw new AppError(
-      'FORBIDDEN',
+    throw new PlanLimitReached(
       `Your plan allows ${limit} ${label[resource][limit === 1 ? 0 : 1]}; upgrade to add more.`,
-      { details: { resource, limit, used } },
+      { name: resource, allowed: limit, used },
     )
   }
   return { limit: limit ?? null, used }

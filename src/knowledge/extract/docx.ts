@@ -1,6 +1,6 @@
 import mammoth from 'mammoth'
+import { Unreadable } from '../../errors'
 import { MAX_DOCX_ENTRIES, MAX_DOCX_UNPACKED_BYTES, MAX_DOCX_XML_BYTES } from '../limits'
-import { isUnreadable, unreadable } from './errors'
 import { assertUnpacksWithin, type UnpackLimits } from './zip'
 
 const DOCX_LIMITS: UnpackLimits = {
@@ -19,7 +19,7 @@ export async function docxToText(bytes: Uint8Array, limits: UnpackLimits = DOCX_
     const result = await mammoth.extractRawText(input)
     return result.value
   } catch (error) {
-    if (isUnreadable(error)) throw error
-    throw unreadable('The Word document is damaged or not a valid .docx file', error)
+    if (error instanceof Unreadable) throw error
+    throw new Unreadable('The Word document is damaged or not a valid .docx file', { cause: error })
   }
 }

@@ -1,6 +1,6 @@
+import { Unreadable } from '../../errors'
 import type { DocumentType } from '../file-types'
 import { docxToText } from './docx'
-import { unreadable } from './errors'
 import { htmlToText } from './html'
 import { markdownToText } from './markdown'
 import { pdfToText } from './pdf'
@@ -35,12 +35,12 @@ async function rawText(type: DocumentType, bytes: Uint8Array, collector: TextCol
  * extractors stop at the text limit instead of reading all of a huge file first.
  */
 export async function extractText(type: DocumentType, bytes: Uint8Array): Promise<string> {
-  if (bytes.byteLength === 0) throw unreadable('The file is empty (0 bytes)')
+  if (bytes.byteLength === 0) throw new Unreadable('The file is empty (0 bytes)')
   const collector = new TextCollector()
   const text = normaliseWhitespace(removeUnstorable(await rawText(type, bytes, collector)))
   if (!text) {
     const hint = type === 'pdf' ? ' (a scanned PDF holds images, not text)' : ''
-    throw unreadable(`The ${LABEL[type]} contains no text${hint}`)
+    throw new Unreadable(`The ${LABEL[type]} contains no text${hint}`)
   }
   if (text.length > collector.limit) throw tooMuchText(collector.limit)
   return text

@@ -1,6 +1,6 @@
 import { getDocumentProxy } from 'unpdf'
+import { Unreadable } from '../../errors'
 import { EXTRACTION_TIME_LIMIT_MS, MAX_PDF_PAGES } from '../limits'
-import { isUnreadable, unreadable } from './errors'
 import { TextCollector } from './text'
 
 interface PdfLimits {
@@ -20,18 +20,19 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
     pdf = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true })
   } catch (error) {
     const name = error instanceof Error ? error.name : ''
-    if (name === 'PasswordException') throw unreadable('The PDF is encrypted (password-protected)', error)
-    throw unreadable('The PDF is damaged or not a valid PDF file', error)
+    if (name === 'PasswordException')
+      throw new Unreadable('The PDF is encrypted (password-protected)', { cause: error })
+    throw new Unreadable('The PDF is damaged or not a valid PDF file', { cause: error })
   }
   try {
     if (pdf.numPages > maxPages) {
-      throw unreadable(
+      throw new Unreadable(
         `The PDF has ${pdf.numPages.toLocaleString('en-US')} pages; the limit is ${maxPages.toLocaleString('en-US')}: split it into smaller files`,
       )
     }
     const collector = limits.collector ?? new TextCollector()
     for (let n = 1; n <= pdf.numPages; n++) {
-      if (Date.now() > deadline) throw unreadable('Reading the PDF took too long; split it into smaller files')
+      if (Date.now() > deadline) throw new Unreadable('Reading the PDF took too long; split it into smaller files')
       const page = await pdf.getPage(n)
       const content = await page.getTextContent()
       if (n > 1) collector.add('\n\n')
@@ -44,8 +45,8 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
     }
     return collector.text()
   } catch (error) {
-    if (isUnreadable(error)) throw error
-    throw unreadable('The PDF is damaged: its pages could not be read', error)
+    if (error instanceof Unreadable) throw error
+    throw new Unreadable('The PDF is damaged: its pages could not be read', { cause: error })
   } finally {
     // Frees pdf.js's worker state; a failure there changes nothing about the text, and no input
     // makes it fail (untested on purpose).

@@ -1,13 +1,13 @@
+import { Unreadable } from '../../errors'
 import { toStorableText } from '../../platform/text'
 import { MAX_EXTRACTED_CHARS } from '../limits'
-import { unreadable } from './errors'
 
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
     // TextDecoder drops a leading byte-order mark by default.
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch (error) {
-    throw unreadable('The file is not valid UTF-8 text', error)
+    throw new Unreadable('The file is not valid UTF-8 text', { cause: error })
   }
 }
 
@@ -27,7 +27,7 @@ export function removeUnstorable(text: string): string {
 }
 
 export const tooMuchText = (limit = MAX_EXTRACTED_CHARS) =>
-  unreadable(
+  new Unreadable(
     `The document has more than ${limit.toLocaleString('en-US')} characters of text, the limit; split it into smaller files`,
   )
 

@@ -1,4 +1,4 @@
-import { unreadable } from './errors'
+import { Unreadable } from '../../errors'
 
 export interface UnpackLimits {
   /** All entries together. */
@@ -23,7 +23,7 @@ const STORED = 0
 const DEFLATED = 8
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
-const damaged = (cause?: unknown) => unreadable('The Word document is damaged or not a valid .docx file', cause)
+const damaged = (cause?: unknown) => new Unreadable('The Word document is damaged or not a valid .docx file', { cause })
 
 function centralDirectory(bytes: Uint8Array): Entry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -90,14 +90,16 @@ async function inflatedSize(data: Uint8Array, budget: number): Promise<number> {
 export async function assertUnpacksWithin(bytes: Uint8Array, limits: UnpackLimits): Promise<void> {
   const entries = centralDirectory(bytes)
   if (entries.length > limits.maxEntries) {
-    throw unreadable(`The Word document holds more than ${limits.maxEntries.toLocaleString('en-US')} files (the limit)`)
+    throw new Unreadable(
+      `The Word document holds more than ${limits.maxEntries.toLocaleString('en-US')} files (the limit)`,
+    )
   }
   const tooBig = () =>
-    unreadable(
+    new Unreadable(
       `The Word document unpacks to more than ${mb(limits.maxTotalBytes)} MB (the limit); remove large images or split it into smaller files`,
     )
   const tooMuchXml = () =>
-    unreadable(
+    new Unreadable(
       `The Word document's text unpacks to more than ${mb(limits.maxXmlBytes)} MB (the limit); split it into smaller files`,
     )
   const isXml = (e: Entry) => /\.(xml|rels)$/i.test(e.name)
@@ -119,7 +121,7 @@ export async function assertUnpacksWithin(bytes: Uint8Array, limits: UnpackLimit
     let size: number
     if (entry.method === STORED) size = data.byteLength
     else if (entry.method === DEFLATED) size = await inflatedSize(data, budget)
-    else throw unreadable('The Word document uses a compression method other than the standard one')
+    else throw new Unreadable('The Word document uses a compression method other than the standard one')
     total += size
     if (isXml(entry)) xml += size
     if (total > limits.maxTotalBytes) throw tooBig()

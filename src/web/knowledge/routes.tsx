@@ -1,7 +1,7 @@
 import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { AppError } from '../../errors'
+import { InvalidInput, PlanLimitReached, TooLarge, UnsupportedFileType } from '../../errors'
 import {
   addTextDocument,
   type DocumentDeps,
@@ -20,7 +20,6 @@ import {
   updateKnowledgeBase,
 } from '../../knowledge/knowledge-bases'
 import { MAX_UPLOAD_BYTES } from '../../knowledge/limits'
-import { isPlanRefusal, UPGRADE_URL } from '../../knowledge/quotas'
 import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
@@ -101,10 +100,12 @@ async function showCreateErrors(c: Context<HonoEnv>, { errors, values }: Invalid
 const showPageErrors = (c: Context<HonoEnv>, { errors }: Invalid) =>
   renderKnowledgeBase(c, c.req.param('id') ?? '', { errors: Object.values(errors) })
 
-/** A refusal the customer can act on (wrong type, too big, empty...): shown on the page, not an error page. */
-const isRefusal = (error: unknown): error is AppError =>
-  error instanceof AppError &&
-  ['BAD_REQUEST', 'FORBIDDEN', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(error.code)
+/** A refusal the customer can act on (wrong type, too big, empty, over the plan...): shown on the page, not an error page. */
+const isRefusal = (error: unknown): error is InvalidInput | PlanLimitReached | UnsupportedFileType | TooLarge =>
+  error instanceof InvalidInput ||
+  error instanceof PlanLimitReached ||
+  error instanceof UnsupportedFileType ||
+  error instanceof TooLarge
 
 export const knowledgeRoutes = new Hono<HonoEnv>()
   .use('/knowledge', requireCustomer())
@@ -175,14 +176,13 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     let upgradeUrl: string | undefined
     for (const file of files) {
       try {
-        if (file.size > MAX_UPLOAD_BYTES)
-          throw new AppError('PAYLOAD_TOO_LARGE', `"${file.name}" is larger than the 25 MB limit`)
+        if (file.size > MAX_UPLOAD_BYTES) throw new TooLarge(`"${file.name}" is larger than the 25 MB limit`)
         const bytes = new Uint8Array(await file.arrayBuffer())
         await uploadDocument(deps, { customerId: customer.id, kbId, fileName: file.name, bytes })
       } catch (error) {
         if (!isRefusal(error)) throw error
         errors.push(error.message)
-        if (isPlanRefusal(error)) upgradeUrl = UPGRADE_URL
+        upgradeUrl ??= error.nextStep?.href
       }
     }
     if (errors.length > 0) return renderKnowledgeBase(c, kbId, { errors, upgradeUrl }, 422)
@@ -195,8 +195,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       await addTextDocument(documentDeps(c), { customerId: customer.id, kbId, ...c.req.valid('form') })
     } catch (error) {
       if (!isRefusal(error)) throw error
-      const upgradeUrl = isPlanRefusal(error) ? UPGRADE_URL : undefined
-      return renderKnowledgeBase(c, kbId, { errors: [error.message], upgradeUrl }, 422)
+      return renderKnowledgeBase(c, kbId, { errors: [error.message], upgradeUrl: error.nextStep?.href }, 422)
     }
     return c.redirect(kbUrl(kbId, 'uploaded'), 303)
   })

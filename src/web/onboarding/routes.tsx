@@ -15,7 +15,7 @@ import {
   type WizardState,
 } from '../../agents/onboarding/wizard'
 import { assertWithinPlanLimit } from '../../billing/rules/plan-limits'
-import { AppError, notFound } from '../../errors'
+import { NotFound, PlanLimitReached } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, isHtmx, readForm } from '../shared/forms'
@@ -30,7 +30,7 @@ async function openWizard(c: Context<HonoEnv>): Promise<WizardState | Response> 
   const { db } = c.var.services.database
   const { customer, session } = signedIn(c)
   const type = await activeAgentType(db, c.req.param('slug') ?? '')
-  if (!type) throw notFound('Agent type')
+  if (!type) throw new NotFound('Agent type')
   const parsed = parseWizard(type.onboardingSchema)
   if (!parsed.ok) {
     c.var.services.logger.warn('malformed onboarding schema', { agent_type: type.slug, problems: parsed.problems })
@@ -74,19 +74,17 @@ async function renderStep(
   )
 }
 
-function limitPage(c: Context<HonoEnv>, error: AppError) {
+function limitPage(c: Context<HonoEnv>, error: PlanLimitReached) {
   c.status(403)
   return c.render(<PlanLimitPage message={error.message} />, { title: 'Plan limit reached', active: 'agents' })
 }
-
-const isPlanLimit = (error: unknown): error is AppError => error instanceof AppError && error.code === 'FORBIDDEN'
 
 async function finish(c: Context<HonoEnv>, state: WizardState) {
   let result: Awaited<ReturnType<typeof completeOnboarding>>
   try {
     result = await completeOnboarding(c.var.services.database.db, state)
   } catch (error) {
-    if (isPlanLimit(error)) return limitPage(c, error)
+    if (error instanceof PlanLimitReached) return limitPage(c, error)
     throw error
   }
   if (!result.ok) return renderStep(c, state, result.step, { values: result.values, errors: result.errors })
@@ -104,7 +102,7 @@ export const onboardingRoutes = new Hono<HonoEnv>()
     try {
       await assertWithinPlanLimit(c.var.services.database.db, state.customerId, 'agents')
     } catch (error) {
-      if (isPlanLimit(error)) return limitPage(c, error)
+      if (error instanceof PlanLimitReached) return limitPage(c, error)
       throw error
     }
     const requested = findStep(state.wizard, c.req.query('step') ?? '')
@@ -115,7 +113,7 @@ export const onboardingRoutes = new Hono<HonoEnv>()
     const state = await openWizard(c)
     if (state instanceof Response) return state
     const step = findStep(state.wizard, c.req.param('stepId'))
-    if (!step) throw notFound('Step')
+    if (!step) throw new NotFound('Step')
     const form = await readForm(c)
     const { db } = c.var.services.database
     if (field(form, '_action') === 'back') {

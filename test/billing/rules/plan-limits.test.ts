@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { assertWithinPlanLimit, normalizeLimits, planLimitsFor } from '../../../src/billing/rules/plan-limits'
-import { AppError } from '../../../src/errors'
+import { PlanLimitReached } from '../../../src/errors'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
-
-const isCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code
 
 describe('plan limits', () => {
   it('normalizes limits: absent, negative or non-numeric entries mean no limit', () => {
@@ -23,7 +21,7 @@ describe('plan limits', () => {
     expect(await planLimitsFor(db, customer.id)).toEqual({ messages: 5, agents: 2 })
   })
 
-  it('assertWithinPlanLimit allows up to the limit, then refuses with FORBIDDEN', async () => {
+  it('assertWithinPlanLimit allows up to the limit, then refuses with PlanLimitReached', async () => {
     const { db } = testDb()
     const f = factories(db)
     const customer = await f.customer()
@@ -32,7 +30,10 @@ describe('plan limits', () => {
     expect(await assertWithinPlanLimit(db, customer.id, 'agents')).toEqual({ limit: 2, used: 0 })
     await f.agentInstance({ customerId: customer.id })
     await f.agentInstance({ customerId: customer.id })
-    await expect(assertWithinPlanLimit(db, customer.id, 'agents')).rejects.toSatisfy(isCode('FORBIDDEN'))
+    await expect(assertWithinPlanLimit(db, customer.id, 'agents')).rejects.toBeInstanceOf(PlanLimitReached)
+    await expect(assertWithinPlanLimit(db, customer.id, 'agents')).rejects.toMatchObject({
+      limit: { name: 'agents', allowed: 2, used: 2 },
+    })
     await f.knowledgeBase({ customerId: customer.id })
     await expect(assertWithinPlanLimit(db, customer.id, 'knowledge_bases')).rejects.toThrow(/1 knowledge base;/)
   })
@@ -42,6 +43,7 @@ describe('plan limits', () => {
     const f = factories(db)
     const customer = await f.customer()
     await expect(assertWithinPlanLimit(db, customer.id, 'agents')).rejects.toThrow(/subscription/)
+    await expect(assertWithinPlanLimit(db, customer.id, 'agents')).rejects.toMatchObject({ limit: { name: 'plan' } })
     const plan = await f.plan({ limits: {} })
     await f.subscription({ customerId: customer.id, planId: plan.id, status: 'trialing' })
     expect(await assertWithinPlanLimit(db, customer.id, 'agents')).toEqual({ limit: null, used: 0 })
