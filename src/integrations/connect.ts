@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { integrationProviders, integrations, oauthStates } from '../db/schema'
-import { AppError, notFound } from '../errors'
+import { InvalidInput, NotFound, ProviderRefused } from '../errors'
 import { sha256Hex } from '../platform/crypto'
 import type { Logger } from '../platform/logger'
 import { type Integration, loadIntegration, loadProvider } from './model'
@@ -39,7 +39,7 @@ export async function startConnect(
     columns: { clientSecret: false },
     where: and(eq(integrationProviders.slug, input.providerSlug), eq(integrationProviders.isActive, true)),
   })
-  if (!provider) throw notFound('Integration provider')
+  if (!provider) throw new NotFound('Integration provider')
 
   const state = createOAuthState()
   const pkce = await createPkcePair()
@@ -82,15 +82,14 @@ export async function completeConnect(
 ): Promise<Integration> {
   const now = deps.now?.() ?? new Date()
   const { params, session } = input
-  if (!params.state) throw new AppError('BAD_REQUEST', 'The provider sent no state back. Please start again.')
+  if (!params.state) throw new InvalidInput('The provider sent no state back. Please start again.')
 
   const [pending] = await db
     .delete(oauthStates)
     .where(and(eq(oauthStates.id, await sha256Hex(params.state)), eq(oauthStates.sessionId, session.id)))
     .returning()
   if (!pending || pending.customerId !== session.customerId || pending.expiresAt <= now) {
-    throw new AppError(
-      'BAD_REQUEST',
+    throw new InvalidInput(
       'This connection attempt has expired or was started in another browser session. Please start again from the Integrations page.',
     )
   }
@@ -98,14 +97,14 @@ export async function completeConnect(
   const providerRow = await db.query.integrationProviders.findFirst({
     where: eq(integrationProviders.id, pending.providerId),
   })
-  if (!providerRow) throw notFound('Integration provider')
+  if (!providerRow) throw new NotFound('Integration provider')
   if (params.error) {
-    throw new AppError(
-      'BAD_REQUEST',
+    throw new ProviderRefused(
       `${providerRow.name} did not connect: ${describeOAuthError(params.error, params.error_description)}`,
+      params.error,
     )
   }
-  if (!params.code) throw new AppError('BAD_REQUEST', `${providerRow.name} sent no authorisation code back.`)
+  if (!params.code) throw new InvalidInput(`${providerRow.name} sent no authorisation code back.`)
 
   const [provider, verifier] = await Promise.all([
     loadProvider(providerRow, deps.keys, deps.logger),

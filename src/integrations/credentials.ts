@@ -1,12 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { integrations } from '../db/schema'
-import { AppError, notFound } from '../errors'
+import { Conflict, NotFound, ProviderRefused } from '../errors'
 import type { Logger } from '../platform/logger'
 import { type Integration, loadIntegration, loadProvider, type ProviderRow } from './model'
 import { findCustomerIntegration } from './queries'
 import { encryptNullable, encryptSecret } from './secrets'
-import { type FetchLike, ProviderRefusal, requestTokens } from './token-endpoint'
+import { type FetchLike, requestTokens } from './token-endpoint'
 
 /** Tokens this close to expiry are refreshed before they are handed out. */
 export const REFRESH_MARGIN_MS = 60_000
@@ -44,8 +44,7 @@ function toCredentials(integration: Integration): IntegrationCredentials {
   }
 }
 
-const notConnected = () =>
-  new AppError('CONFLICT', 'This integration is not connected; the customer must connect it again.')
+const notConnected = () => new Conflict('This integration is not connected; the customer must connect it again.')
 
 /**
  * The decrypted credentials of one of the customer's integrations. An access token that has
@@ -59,7 +58,7 @@ export async function getCredentials(
 ): Promise<IntegrationCredentials> {
   const now = deps.now?.() ?? new Date()
   const found = await findCustomerIntegration(db, input.customerId, input.integrationId)
-  if (!found) throw notFound('Integration')
+  if (!found) throw new NotFound('Integration')
   const { integration: row, provider } = found
   if (row.status !== 'active' && row.status !== 'expired') throw notConnected()
   if (row.accessToken === null) throw notConnected()
@@ -99,7 +98,7 @@ async function refreshAndGet(
         { fetch: deps.fetch, now },
       )
     } catch (error) {
-      if (error instanceof ProviderRefusal) return { kind: 'expired', refusal: error.oauthError } as const
+      if (error instanceof ProviderRefused) return { kind: 'expired', refusal: error.oauthError } as const
       throw error
     }
     const [updated] = await tx
@@ -130,8 +129,7 @@ async function refreshAndGet(
     provider: providerRow.slug,
     oauth_error: 'refusal' in outcome ? outcome.refusal : 'no_refresh_token',
   })
-  throw new AppError(
-    'CONFLICT',
+  throw new Conflict(
     `The ${providerRow.name} authorisation has expired and could not be refreshed; the customer must reconnect it.`,
   )
 }

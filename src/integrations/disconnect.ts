@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { integrations } from '../db/schema'
-import { notFound } from '../errors'
+import { NotFound } from '../errors'
 
 /**
  * Disconnects one of the customer's integrations: both tokens are deleted (set to NULL) and
@@ -14,5 +14,5 @@ export async function disconnectIntegration(db: Executor, customerId: string, in
     .set({ status: 'revoked', accessToken: null, refreshToken: null, tokenExpiresAt: null, updatedAt: sql`now()` })
     .where(and(eq(integrations.id, integrationId), eq(integrations.customerId, customerId)))
     .returning({ id: integrations.id })
-  if (updated.length === 0) throw notFound('Integration')
+  if (updated.length === 0) throw new NotFound('Integration')
 }

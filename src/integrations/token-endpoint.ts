@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppError } from '../errors'
+import { ProviderRefused, Unavailable } from '../errors'
 import { redactString } from '../platform/logger'
 import type { ProviderWithSecret } from './model'
 
@@ -31,17 +31,6 @@ export interface TokenSet {
   tokenType: string
   /** The provider's account the tokens belong to, when the token response names it. */
   account: { id: string; name: string } | null
-}
-
-/** A refusal from the provider's token endpoint (RFC 6749 §5.2), e.g. `invalid_grant`. */
-export class ProviderRefusal extends AppError {
-  constructor(
-    readonly providerName: string,
-    readonly oauthError: string,
-    description: string | undefined,
-  ) {
-    super('BAD_REQUEST', `${providerName} refused the request: ${describeOAuthError(oauthError, description)}`)
-  }
 }
 
 const KNOWN_ERRORS: Record<string, string> = {
@@ -92,22 +81,24 @@ export async function requestTokens(
   try {
     res = await doFetch(provider.tokenUrl, { method: 'POST', headers, body: form.toString() })
   } catch (cause) {
-    throw new AppError('SERVICE_UNAVAILABLE', `Could not reach ${provider.name}. Please try again.`, { cause })
+    throw new Unavailable(`Could not reach ${provider.name}. Please try again.`, { cause })
   }
   const body: unknown = await res.json().catch(() => null)
   if (!res.ok) {
     const refusal = errorResponse.safeParse(body)
     if (refusal.success && res.status < 500) {
-      throw new ProviderRefusal(provider.name, refusal.data.error, refusal.data.error_description)
+      // A refusal from the token endpoint (RFC 6749 §5.2), e.g. `invalid_grant`.
+      const { error, error_description } = refusal.data
+      throw new ProviderRefused(
+        `${provider.name} refused the request: ${describeOAuthError(error, error_description)}`,
+        error,
+      )
     }
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      `${provider.name} answered with an error (${res.status}). Please try again.`,
-    )
+    throw new Unavailable(`${provider.name} answered with an error (${res.status}). Please try again.`)
   }
   const parsed = tokenResponse.safeParse(body)
   if (!parsed.success) {
-    throw new AppError('SERVICE_UNAVAILABLE', `${provider.name} sent a token response this app cannot read.`)
+    throw new Unavailable(`${provider.name} sent a token response this app cannot read.`)
   }
   const now = options.now ?? new Date()
   return {

@@ -1,5 +1,6 @@
 // The connect → callback → credentials → refresh path against the stand-in provider
-// (scripts/fakes/oauth-provider.ts), through the domain functions the pages call.
+// (scripts/fakes/oauth-provider.ts), through the domain functions the pages call. Refusals are
+// matched by the domain error's class name (`name`).
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { integrations, oauthStates } from '../../src/db/schema'
@@ -162,7 +163,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     })
     const logger = recordingLogger()
     const attempt = getCredentials(db, { ...deps(), logger }, { customerId: customer.id, integrationId: row.id })
-    await expect(attempt).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/reconnect/) })
+    await expect(attempt).rejects.toMatchObject({ name: 'Conflict', message: expect.stringMatching(/reconnect/) })
     const [after] = await db.select().from(integrations).where(eq(integrations.id, row.id))
     expect(after!.status).toBe('expired')
     expect(JSON.stringify(logger.lines)).not.toContain('rt_the_provider_never_issued')
@@ -173,7 +174,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const row = await factories(db).integration({ refreshToken: null, tokenExpiresAt: new Date(Date.now() - 1000) })
     await expect(
       getCredentials(db, deps(), { customerId: row.customerId, integrationId: row.id }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' })
+    ).rejects.toMatchObject({ name: 'Conflict' })
   })
 
   it('the state only works from the session that started the flow, once', async () => {
@@ -189,14 +190,14 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const params = await visitProvider(authorizeUrl)
     await expect(
       completeConnect(db, deps(), { session: other, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/another browser session/) })
+    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/another browser session/) })
     await completeConnect(db, deps(), { session: mine, params, redirectUri: REDIRECT_URI })
     await expect(
       completeConnect(db, deps(), { session: mine, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    ).rejects.toMatchObject({ name: 'InvalidInput' })
     await expect(
       completeConnect(db, deps(), { session: mine, params: { code: params.code }, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    ).rejects.toMatchObject({ name: 'InvalidInput' })
   })
 
   it('an expired state is refused', async () => {
@@ -213,7 +214,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const later = () => new Date(Date.now() + 11 * 60_000)
     await expect(
       completeConnect(db, { ...deps(), now: later }, { session, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/expired/) })
+    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/expired/) })
   })
 
   it('PKCE: a code redeemed with the wrong verifier is refused by the provider, readably', async () => {
@@ -233,7 +234,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
       .set({ codeVerifier: wrong })
       .where(eq(oauthStates.id, await sha256Hex(params.state!)))
     await expect(completeConnect(db, deps(), { session, params, redirectUri: REDIRECT_URI })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
+      name: 'ProviderRefused',
       message: expect.stringMatching(
         /refused the request: the authorisation is no longer valid \(PKCE verification failed\)/,
       ),
@@ -253,7 +254,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const params = await visitProvider(authorizeUrl)
     expect(params.error).toBe('access_denied')
     await expect(completeConnect(db, deps(), { session, params, redirectUri: REDIRECT_URI })).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
+      name: 'ProviderRefused',
       message: `${provider.name} did not connect: access was denied (The user declined to connect)`,
     })
     expect(await listIntegrations(db, customer.id)).toEqual([])
@@ -266,7 +267,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const { provider, clientId } = await fakeProvider(db, { client_secret: 'right' })
     await updateFakeClient(clientId, { client_secret: 'rotated-at-the-provider' })
     await expect(connect(db, session, provider.slug)).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
+      name: 'ProviderRefused',
       message: expect.stringMatching(/app credentials were not accepted/),
     })
   })
@@ -277,7 +278,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const session = await browserSession(db, customer.id)
     await expect(
       startConnect(db, deps(), { session, providerSlug: 'no-such-provider', redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    ).rejects.toMatchObject({ name: 'NotFound' })
     const { provider } = await fakeProvider(db)
     const { authorizeUrl } = await startConnect(db, deps(), {
       session,
@@ -289,7 +290,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     await expect(
       completeConnect(db, { ...deps(), fetch: offline }, { session, params, redirectUri: REDIRECT_URI }),
     ).rejects.toMatchObject({
-      code: 'SERVICE_UNAVAILABLE',
+      name: 'Unavailable',
       message: `Could not reach ${provider.name}. Please try again.`,
     })
   })
@@ -312,7 +313,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     await expect(
       getCredentials(db, deps(), { customerId: customer.id, integrationId: first.id }),
     ).rejects.toMatchObject({
-      code: 'CONFLICT',
+      name: 'Conflict',
     })
     const [listed] = await listIntegrations(db, customer.id)
     expect(listed).toMatchObject({ id: first.id, status: 'revoked', connected: false })
@@ -322,9 +323,9 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const { db } = testDb()
     const row = await factories(db).integration()
     const stranger = await factories(db).customer()
-    await expect(disconnectIntegration(db, stranger.id, row.id)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(disconnectIntegration(db, stranger.id, row.id)).rejects.toMatchObject({ name: 'NotFound' })
     await expect(getCredentials(db, deps(), { customerId: stranger.id, integrationId: row.id })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: 'NotFound',
     })
   })
 })

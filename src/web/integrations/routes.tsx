@@ -1,7 +1,7 @@
 import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { AppError } from '../../errors'
+import { DomainError, NotFound, Unavailable } from '../../errors'
 import { type CallbackParams, completeConnect, startConnect } from '../../integrations/connect'
 import { disconnectIntegration } from '../../integrations/disconnect'
 import { listConnectableProviders } from '../../integrations/providers'
@@ -58,17 +58,15 @@ export const integrationWebRoutes = new Hono<HonoEnv>()
       })
     } catch (error) {
       // Refusals, denials, a stale state or an unreachable provider: shown on the page, readably.
-      if (!(error instanceof AppError) || error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'BAD_ENVIRONMENT') {
-        throw error
-      }
-      return render(c, { kind: 'bad', text: error.message }, error.status === 503 ? 503 : 400)
+      if (!(error instanceof DomainError)) throw error
+      return render(c, { kind: 'bad', text: error.message }, error instanceof Unavailable ? 503 : 400)
     }
     return c.redirect('/integrations?connected=1', 303)
   })
   .get('/integrations/:slug/connect', requireCustomer(), async (c) => {
     const { customer, session } = signedIn(c)
     const slug = slugParam.safeParse(c.req.param('slug'))
-    if (!slug.success) throw new AppError('NOT_FOUND', 'Integration provider not found')
+    if (!slug.success) throw new NotFound('Integration provider')
     const { authorizeUrl } = await startConnect(c.var.services.database.db, depsOf(c), {
       session: { id: session.id, customerId: customer.id },
       providerSlug: slug.data,
@@ -79,7 +77,7 @@ export const integrationWebRoutes = new Hono<HonoEnv>()
   .post('/integrations/:id/disconnect', requireCustomer(), async (c) => {
     const { customer } = signedIn(c)
     const id = idParam.safeParse(c.req.param('id'))
-    if (!id.success) throw new AppError('NOT_FOUND', 'Integration not found')
+    if (!id.success) throw new NotFound('Integration')
     await disconnectIntegration(c.var.services.database.db, customer.id, id.data)
     return c.redirect('/integrations?disconnected=1', 303)
   })
