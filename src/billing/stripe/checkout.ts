@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm'
 import type Stripe from 'stripe'
 import type { Executor } from '../../db/client'
 import { customers, plans, type SubscriptionStatus } from '../../db/schema'
-import { AppError } from '../../errors'
+import { Conflict, NotFound } from '../../errors'
 import { TOP_UP_CURRENCY, topUpMetadata } from './top-up'
 
 type CustomerRow = typeof customers.$inferSelect
@@ -35,7 +35,7 @@ export async function ensureStripeCustomer(db: Executor, stripe: Stripe, custome
 /** A plan customers can buy: active and sold through Stripe. */
 export async function purchasablePlan(db: Executor, slug: string) {
   const plan = await db.query.plans.findFirst({ where: and(eq(plans.slug, slug), eq(plans.isActive, true)) })
-  if (!plan?.stripePriceId) throw new AppError('NOT_FOUND', 'That plan does not exist or is not available.')
+  if (!plan?.stripePriceId) throw new NotFound('Plan', 'That plan does not exist or is not available.')
   return { ...plan, stripePriceId: plan.stripePriceId }
 }
 
@@ -82,7 +82,7 @@ async function switchSubscriptionPrice(
 ) {
   const subscription = await stripe.subscriptions.retrieve(subscriptionId)
   const item = subscription.items.data[0]
-  if (!item) throw new AppError('CONFLICT', 'The subscription in Stripe has no item to change; contact support.')
+  if (!item) throw new Conflict('The subscription in Stripe has no item to change; contact support.')
   if (item.price.id === plan.stripePriceId) return
   await stripe.subscriptions.update(subscriptionId, {
     items: [{ id: item.id, price: plan.stripePriceId }],

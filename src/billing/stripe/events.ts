@@ -3,7 +3,7 @@ import type Stripe from 'stripe'
 import { ZodError } from 'zod'
 import type { Database, Executor } from '../../db/client'
 import { stripeEvents } from '../../db/schema'
-import { AppError } from '../../errors'
+import { Unreadable } from '../../errors'
 import { reactivateAgentsIfBillingAllows } from '../rules/agent-reactivation'
 import { enterGracePeriod } from '../rules/grace-period'
 import { addPrepaidCredit } from '../rules/prepaid-credit'
@@ -63,7 +63,7 @@ export async function processStripeEvent(deps: EventDeps, event: Stripe.Event): 
 
 function unexpectedShape(event: Stripe.Event, error: ZodError) {
   const where = error.issues.map((i) => i.path.join('.')).join(', ')
-  return new AppError('UNPROCESSABLE_ENTITY', `Event ${event.id} (${event.type}) has an unexpected shape at: ${where}`)
+  return new Unreadable(`Event ${event.id} (${event.type}) has an unexpected shape at: ${where}`)
 }
 
 async function effectOf(deps: EventDeps, event: Stripe.Event, stateAt: Date): Promise<Effect | undefined> {

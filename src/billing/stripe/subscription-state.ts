@@ -1,7 +1,7 @@
 import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { customers, plans, type SubscriptionStatus, subscriptions } from '../../db/schema'
-import { AppError } from '../../errors'
+import { Unavailable } from '../../errors'
 import type { SubscriptionSnapshot } from './objects'
 
 /** Statuses of a subscription that no longer bills; another subscription may take its place. */
@@ -18,9 +18,9 @@ export class UnknownPriceError extends Error {
 }
 
 /** An event that cannot be applied yet (what it changes is not stored yet): answer 503 so Stripe retries it. */
-export class EventNotApplicableYet extends AppError {
+export class EventNotApplicableYet extends Unavailable {
   constructor(what: string) {
-    super('SERVICE_UNAVAILABLE', `${what} is not known here yet; Stripe will retry this event.`)
+    super(`${what} is not known here yet; Stripe will retry this event.`)
   }
 }
 

@@ -1,5 +1,5 @@
 import Stripe from 'stripe'
-import { AppError } from '../../errors'
+import { InvalidInput, Unavailable } from '../../errors'
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300
 /** Stripe's events are a few KB (the largest well under 100 KB); nothing legitimate comes near this. */
@@ -10,8 +10,8 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
  * (several during a rotation) and returns the event. Anything else is a 400, never an effect.
  */
 export async function verifyStripeEvent(rawBody: string, signature: string | undefined, secrets: readonly string[]) {
-  if (!signature) throw new AppError('BAD_REQUEST', 'Missing Stripe-Signature header.')
-  if (secrets.length === 0) throw new AppError('SERVICE_UNAVAILABLE', 'Stripe webhooks are not configured.')
+  if (!signature) throw new InvalidInput('Missing Stripe-Signature header.')
+  if (secrets.length === 0) throw new Unavailable('Stripe webhooks are not configured.')
   const cryptoProvider = Stripe.createSubtleCryptoProvider()
   for (const secret of secrets) {
     try {
@@ -24,9 +24,9 @@ export async function verifyStripeEvent(rawBody: string, signature: string | und
       )
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
-        throw new AppError('BAD_REQUEST', 'The webhook body is not a Stripe event.')
+        throw new InvalidInput('The webhook body is not a Stripe event.')
       }
     }
   }
-  throw new AppError('BAD_REQUEST', 'Invalid Stripe signature.')
+  throw new InvalidInput('Invalid Stripe signature.')
 }

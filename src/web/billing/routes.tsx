@@ -8,7 +8,7 @@ import { startPlanPurchase, startTopUp } from '../../billing/stripe/checkout'
 import { createStripe } from '../../billing/stripe/client'
 import { openBillingPortal } from '../../billing/stripe/portal'
 import { TOP_UP_MAX_DOLLARS, TOP_UP_MIN_DOLLARS } from '../../billing/stripe/top-up'
-import { AppError } from '../../errors'
+import { Unavailable } from '../../errors'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field } from '../shared/forms'
@@ -40,10 +40,7 @@ async function withStripe<T>(c: Context<HonoEnv>, action: (stripe: Stripe) => Pr
   } catch (error) {
     if (!(error instanceof Stripe.errors.StripeError)) throw error
     c.var.services.logger.error('stripe request failed', { error, type: error.type })
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      'Payments are unavailable right now. Nothing was charged; please try again.',
-    )
+    throw new Unavailable('Payments are unavailable right now. Nothing was charged; please try again.')
   }
 }
 

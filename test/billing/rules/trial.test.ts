@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkCanRespond } from '../../../src/billing/rules/can-respond'
 import { startTrial } from '../../../src/billing/rules/trial'
-import { AppError } from '../../../src/errors'
+import { Conflict } from '../../../src/errors'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
 
@@ -13,7 +13,7 @@ describe('trial', () => {
     const { db } = testDb()
     const customer = await factories(db).customer()
     await startTrial(db, customer.id)
-    await expect(startTrial(db, customer.id)).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'CONFLICT')
+    await expect(startTrial(db, customer.id)).rejects.toBeInstanceOf(Conflict)
   })
 
   it('denies an expired trial, naming the trial', async () => {
