@@ -1,7 +1,7 @@
 import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { agentInstances } from '../db/schema'
-import { AppError, notFound } from '../errors'
+import { Conflict, NotFound, UPGRADE_URL } from '../errors'
 import { isUuid } from '../platform/uuid'
 import { issueApiKey } from './api-keys'
 
@@ -17,27 +17,27 @@ const owned = (customerId: string, agentId: string) =>
 
 /** The customer's agent; another customer's agent (or a malformed id) is simply not found. */
 export async function customerAgent(db: Executor, customerId: string, agentId: string): Promise<AgentInstance> {
-  if (!isUuid(agentId)) throw notFound('Agent')
+  if (!isUuid(agentId)) throw new NotFound('Agent')
   const [agent] = await db.select().from(agentInstances).where(owned(customerId, agentId))
-  if (!agent) throw notFound('Agent')
+  if (!agent) throw new NotFound('Agent')
   return agent
 }
 
 type AgentUpdate = { [K in keyof AgentInstance]?: AgentInstance[K] | SQL }
 
 async function updateOwned(db: Executor, customerId: string, agentId: string, values: AgentUpdate) {
-  if (!isUuid(agentId)) throw notFound('Agent')
+  if (!isUuid(agentId)) throw new NotFound('Agent')
   const [agent] = await db.update(agentInstances).set(values).where(owned(customerId, agentId)).returning()
-  if (!agent) throw notFound('Agent')
+  if (!agent) throw new NotFound('Agent')
   return agent
 }
 
 /** Billing switched the agent off; only billing (a payment, a plan, a credit) switches it back on. */
-export class BillingKeepsAgentOff extends AppError {
+export class BillingKeepsAgentOff extends Conflict {
   constructor() {
     super(
-      'CONFLICT',
       'Billing switched this agent off. It comes back on by itself as soon as billing allows it again: add balance or choose a plan on the billing page.',
+      { nextStep: { label: 'Go to billing', href: UPGRADE_URL } },
     )
   }
 }
@@ -59,7 +59,7 @@ export function deactivateAgent(db: Executor, customerId: string, agentId: strin
  * The condition is in the update itself, so a grace-expiry run at the same moment cannot be undone.
  */
 export async function activateAgent(db: Executor, customerId: string, agentId: string) {
-  if (!isUuid(agentId)) throw notFound('Agent')
+  if (!isUuid(agentId)) throw new NotFound('Agent')
   const [agent] = await db
     .update(agentInstances)
     .set({ isActive: true, disabledReason: null })
