@@ -1,18 +1,4 @@
-// Until every caller has moved: the HTTP layer's errors, under their old names.
-export {
-  type ErrorCode,
-  type ErrorEnvelope,
-  envelope,
-  errorCodes,
-  errorEnvelopeSchema,
-  HttpError as AppError,
-  statusOf,
-} from './http/errors'
-
 import type { ZodError } from 'zod'
-import { HttpError } from './http/errors'
-
-export const notFound = (what: string) => new HttpError('NOT_FOUND', `${what} not found`)
 
 /**
  * What can go wrong in the domain, in the domain's words. Each error carries a message meant for the

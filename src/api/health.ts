@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { checkDatabaseReadiness, type DatabaseReadiness } from '../db/health'
-import { AppError } from '../errors'
+import { Unavailable } from '../errors'
 import type { HonoEnv } from '../types'
 
 /** The only thing the public learns from /health or a failed start: up or not. Details go to the log. */
@@ -14,12 +14,12 @@ export const health = new Hono<HonoEnv>().get('/health', async (c) => {
     readiness = await checkDatabaseReadiness(database.db)
   } catch (error) {
     logger.warn('health check failed: the database cannot be reached or is not migrated', { error })
-    throw new AppError('SERVICE_UNAVAILABLE', UNAVAILABLE)
+    throw new Unavailable(UNAVAILABLE)
   }
   const { problem, ...counts } = readiness
   if (problem) {
     logger.warn(`health check failed: ${problem}`, counts)
-    throw new AppError('SERVICE_UNAVAILABLE', UNAVAILABLE)
+    throw new Unavailable(UNAVAILABLE)
   }
   return c.json({ status: 'ok' as const })
 })

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { AppError } from '../errors'
 import type { HonoEnv } from '../types'
+import { HttpError } from './errors'
 
 /** One route's (or a family of routes') largest accepted body. The first matching rule wins. */
 export interface BodyLimitRule {
@@ -26,7 +26,7 @@ export function bodyLimits(rules: readonly BodyLimitRule[], fallbackBytes: numbe
       limiter = bodyLimit({
         maxSize: maxBytes,
         onError: () => {
-          throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${describe(maxBytes)}.`, {
+          throw new HttpError('PAYLOAD_TOO_LARGE', `The request body is larger than ${describe(maxBytes)}.`, {
             details: { max_bytes: maxBytes },
           })
         },

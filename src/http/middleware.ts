@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { UNAVAILABLE } from '../api/health'
-import { AppError } from '../errors'
 import { beginInvocation } from '../platform/invocation'
 import type { HonoEnv } from '../types'
+import { HttpError } from './errors'
 import { createServices } from './services'
 
 /**
@@ -12,7 +12,7 @@ import { createServices } from './services'
 export const init = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   const invocation = beginInvocation(c.env, { request_id: c.get('requestId') })
   // The problems are in the log (beginInvocation wrote them); the public learns only that we are unavailable.
-  if (!invocation.ok) throw new AppError('BAD_ENVIRONMENT', UNAVAILABLE)
+  if (!invocation.ok) throw new HttpError('BAD_ENVIRONMENT', UNAVAILABLE)
   const { config, logger } = invocation
   const services = createServices(config, logger)
   c.set('services', services)

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { AppError } from '../errors'
 import { isStorableText, toStorableText } from '../platform/text'
 import type { HonoEnv } from '../types'
+import { HttpError } from './errors'
 
 interface Problem {
   field: string
@@ -61,7 +61,7 @@ function checkJson(value: unknown, path: string, problems: Problem[], budget: { 
 export const refuseUnstorableText =
   (options: { ownBodies: readonly RegExp[] }): MiddlewareHandler<HonoEnv> =>
   async (c, next) => {
-    if (!isStorableText(c.req.path)) throw new AppError('NOT_FOUND', 'There is no page at this address.')
+    if (!isStorableText(c.req.path)) throw new HttpError('NOT_FOUND', 'There is no page at this address.')
     const problems: Problem[] = []
     checkQuery(c, problems)
     const type = (c.req.header('Content-Type') ?? '').toLowerCase()
@@ -79,7 +79,7 @@ export const refuseUnstorableText =
     const [first] = problems
     if (first) {
       const field = toStorableText(first.field).slice(0, 80)
-      throw new AppError('UNPROCESSABLE_ENTITY', `The field "${field}" ${first.message}.`, {
+      throw new HttpError('UNPROCESSABLE_ENTITY', `The field "${field}" ${first.message}.`, {
         details: problems.map((p) => ({ field: toStorableText(p.field).slice(0, 80), message: p.message })),
       })
     }

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { AppError } from '../../errors'
+import { HttpError } from '../../http/errors'
 import type { HonoEnv } from '../../types'
 
 /** An OpenAPI-described Hono app whose validation failures answer 400 in the error envelope. */
@@ -7,7 +7,7 @@ export function newInternalApp() {
   return new OpenAPIHono<HonoEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new AppError('BAD_REQUEST', 'The request is not valid', {
+        throw new HttpError('BAD_REQUEST', 'The request is not valid', {
           details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         })
       }

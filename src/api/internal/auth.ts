@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { findRuntimeAgent, type RuntimeAgent } from '../../agents/runtime-access'
-import { AppError } from '../../errors'
+import { HttpError } from '../../http/errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import { isUuid } from '../../platform/uuid'
 import type { HonoEnv } from '../../types'
@@ -22,17 +22,17 @@ export function bearerToken(header: string | undefined): string | null {
 /** Every internal API route: the caller is the agent runtime. */
 export const serviceAuth = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   const token = bearerToken(c.req.header('Authorization'))
-  if (!token) throw new AppError('UNAUTHORIZED', 'Missing service credentials: send Authorization: Bearer <secret>')
+  if (!token) throw new HttpError('UNAUTHORIZED', 'Missing service credentials: send Authorization: Bearer <secret>')
   if (!(await isServiceSecret(token, c.var.services.config.HUB_SERVICE_SECRET))) {
-    throw new AppError('UNAUTHORIZED', 'Invalid service credentials')
+    throw new HttpError('UNAUTHORIZED', 'Invalid service credentials')
   }
   await next()
 }
 
 /** The `X-Agent-Instance-ID` of an agent-scoped call, validated for shape (not yet for existence). */
 export function agentIdHeader(value: string | undefined): string {
-  if (!value) throw new AppError('UNAUTHORIZED', 'Missing X-Agent-Instance-ID header')
-  if (!isUuid(value)) throw new AppError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
+  if (!value) throw new HttpError('UNAUTHORIZED', 'Missing X-Agent-Instance-ID header')
+  if (!isUuid(value)) throw new HttpError('UNAUTHORIZED', 'X-Agent-Instance-ID must be a UUID')
   return value.toLowerCase()
 }
 
@@ -41,7 +41,7 @@ export type AuthenticatedAgent = RuntimeAgent
 
 /** An operator suspended the agent's customer: the runtime gets nothing of theirs. */
 export const customerSuspended = () =>
-  new AppError('FORBIDDEN', "The agent's customer is suspended; contact support to restore service")
+  new HttpError('FORBIDDEN', "The agent's customer is suspended; contact support to restore service")
 
 export interface AgentScopedEnv extends HonoEnv {
   Variables: HonoEnv['Variables'] & { agent: AuthenticatedAgent }
@@ -55,9 +55,9 @@ export interface AgentScopedEnv extends HonoEnv {
 export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next) => {
   const agentId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
   const found = await findRuntimeAgent(c.var.services.database.db, agentId)
-  if (!found) throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+  if (!found) throw new HttpError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
   const { agent, customerActive } = found
-  if (!agent.isActive) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+  if (!agent.isActive) throw new HttpError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
   if (!customerActive) throw customerSuspended()
   c.set('agent', agent)
   await next()
@@ -70,13 +70,13 @@ export const agentAuth = (): MiddlewareHandler<AgentScopedEnv> => async (c, next
 export function assertCallerMayAct(row: Record<string, unknown>, callerId: string | null) {
   if (callerId !== null) {
     if (row.caller_active === null || row.caller_active === undefined) {
-      throw new AppError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
+      throw new HttpError('UNAUTHORIZED', 'Unknown agent in X-Agent-Instance-ID')
     }
-    if (row.caller_active !== true) throw new AppError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
+    if (row.caller_active !== true) throw new HttpError('FORBIDDEN', 'The agent in X-Agent-Instance-ID is inactive')
   }
-  if (row.agent_id === null || row.agent_id === undefined) throw new AppError('NOT_FOUND', 'Agent not found')
+  if (row.agent_id === null || row.agent_id === undefined) throw new HttpError('NOT_FOUND', 'Agent not found')
   if (callerId !== null && String(row.agent_id).toLowerCase() !== callerId) {
-    throw new AppError('FORBIDDEN', 'X-Agent-Instance-ID does not match the agent in the path')
+    throw new HttpError('FORBIDDEN', 'X-Agent-Instance-ID does not match the agent in the path')
   }
-  if (row.agent_is_active !== true) throw new AppError('FORBIDDEN', 'The agent is inactive')
+  if (row.agent_is_active !== true) throw new HttpError('FORBIDDEN', 'The agent is inactive')
 }

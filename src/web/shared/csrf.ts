@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { AppError } from '../../errors'
+import { HttpError } from '../../http/errors'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import type { HonoEnv } from '../../types'
 
@@ -11,7 +11,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export const isUnsafeMethod = (c: Context) => !SAFE_METHODS.has(c.req.method)
 
 export const crossSiteRequest = () =>
-  new AppError(
+  new HttpError(
     'FORBIDDEN',
     'This form was sent from another site or from an expired page. Go back, reload the page and try again.',
   )

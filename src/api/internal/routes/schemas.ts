@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { CAN_RESPOND_REASONS } from '../../../billing/rules/can-respond'
-import { errorEnvelopeSchema } from '../../../errors'
+import { errorEnvelopeSchema } from '../../../http/errors'
 import { UUID } from '../../../platform/uuid'
 
 export const agentIdParams = z.object({

@@ -9,7 +9,8 @@ import {
   usageReportSchema,
 } from '../../../billing/rules/usage-report'
 import { isDatabaseUnavailable } from '../../../db/unavailable'
-import { AppError, errorEnvelopeSchema } from '../../../errors'
+import { TooLarge, Unavailable } from '../../../errors'
+import { errorEnvelopeSchema } from '../../../http/errors'
 import type { HonoEnv } from '../../../types'
 import { errorResponses, serviceSecurity } from './schemas'
 
@@ -84,7 +85,7 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
   api.openapi(usageBatchRoute, async (c) => {
     const { reports } = c.req.valid('json')
     if (reports.length > MAX_REPORTS_PER_BATCH) {
-      throw new AppError('PAYLOAD_TOO_LARGE', `At most ${MAX_REPORTS_PER_BATCH} reports per batch; split it`)
+      throw new TooLarge(`At most ${MAX_REPORTS_PER_BATCH} reports per batch; split it`)
     }
     const { database, logger } = c.var.services
     let result: Awaited<ReturnType<typeof ingestUsageBatch>>
@@ -97,7 +98,7 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
       // queue of the tests cannot be made to refuse (test/outage covers the queued path).
       const queued = await queueUsageReports(c.env.USAGE_QUEUE, reports).catch((queueError: unknown) => {
         logger.error('usage reports could not be queued either', { error: queueError })
-        throw new AppError('SERVICE_UNAVAILABLE', 'Usage cannot be recorded right now; send the batch again later')
+        throw new Unavailable('Usage cannot be recorded right now; send the batch again later')
       })
       logger.warn('database unavailable; usage reports queued', { queued: queued.queued, error })
       return c.json(queued, 202)

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { findApiKeyOwner } from '../../../agents/api-keys'
-import { AppError } from '../../../errors'
+import { HttpError } from '../../../http/errors'
 import type { HonoEnv } from '../../../types'
 import { errorResponses, serviceSecurity } from './schemas'
 
@@ -52,7 +52,7 @@ const INVALID = { valid: false } as const
 export function registerValidateKey(api: OpenAPIHono<HonoEnv>) {
   api.openapi(validateKeyRoute, async (c) => {
     const key = c.req.header('X-API-Key')
-    if (key === undefined) throw new AppError('BAD_REQUEST', 'Send the API key to check in X-API-Key')
+    if (key === undefined) throw new HttpError('BAD_REQUEST', 'Send the API key to check in X-API-Key')
     const agent = await findApiKeyOwner(c.var.services.database.db, key, c.req.header('X-Agent-Instance-ID'))
     if (!agent) return c.json(INVALID, 200)
     return c.json(
