@@ -41,12 +41,12 @@ export abstract class DomainError extends Error {
 /** The thing does not exist, or belongs to someone else (never says which). */
 export class NotFound extends DomainError {
   readonly kind = 'not_found'
+  /** What was looked for ("Agent", "Knowledge base"...). */
+  readonly what: string
 
-  constructor(
-    readonly what: string,
-    message = `${what} not found`,
-  ) {
+  constructor(what: string, message = `${what} not found`) {
     super(message)
+    this.what = what
   }
 }
 
@@ -58,12 +58,11 @@ export interface FieldProblem {
 /** The input breaks a rule the user can fix by changing it; `fields` says which fields, when known. */
 export class InvalidInput extends DomainError {
   readonly kind = 'invalid_input'
+  readonly fields: readonly FieldProblem[]
 
-  constructor(
-    message: string,
-    readonly fields: readonly FieldProblem[] = [],
-  ) {
+  constructor(message: string, fields: readonly FieldProblem[] = []) {
     super(message)
+    this.fields = fields
   }
 
   /** The schema's first complaint as the message, every complaint by field. */
@@ -94,12 +93,11 @@ export type PlanLimit = 'agents' | 'knowledge_bases' | 'documents' | 'document_s
 /** The customer's plan (or having none) does not allow it; upgrading does. */
 export class PlanLimitReached extends DomainError {
   readonly kind = 'plan_limit_reached'
+  readonly limit: { name: PlanLimit; allowed: number | null; used: number }
 
-  constructor(
-    message: string,
-    readonly limit: { name: PlanLimit; allowed: number | null; used: number },
-  ) {
+  constructor(message: string, limit: PlanLimitReached['limit']) {
     super(message, { nextStep: { label: 'Compare plans and upgrade', href: UPGRADE_URL } })
+    this.limit = limit
   }
 }
 
@@ -111,13 +109,12 @@ export class Conflict extends DomainError {
 /** An outside provider (an OAuth token endpoint, the consent screen) said no. */
 export class ProviderRefused extends DomainError {
   readonly kind = 'provider_refused'
+  /** The provider's OAuth error code (`invalid_grant`...), when it sent one. */
+  readonly oauthError?: string
 
-  constructor(
-    message: string,
-    /** The provider's OAuth error code (`invalid_grant`...), when it sent one. */
-    readonly oauthError?: string,
-  ) {
+  constructor(message: string, oauthError?: string) {
     super(message)
+    this.oauthError = oauthError
   }
 }
 
