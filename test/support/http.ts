@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { exports } from 'cloudflare:workers'
 import type { z } from 'zod'
-import { type ErrorEnvelope, errorEnvelopeSchema } from '../../src/errors'
+import { type ErrorEnvelope, errorEnvelopeSchema } from '../../src/http/errors'
 import { SERVICE_SECRET } from './env'
 
 export const BASE = 'http://localhost'
