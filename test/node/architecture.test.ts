@@ -33,6 +33,9 @@ const all = [...filesUnder('src'), ...filesUnder('queues'), ...filesUnder('test'
 const describeImport = (i: Import) => `${i.from} imports ${i.target}`
 
 const WEB_FEATURE = /^src\/web\/([^/]+)\//
+/** Folders of domain code: rules and queries, no requests or responses. */
+const DOMAIN =
+  /^src\/(?:(?:agents|billing|customers|db|integrations|jobs|knowledge|notifications|ops|platform)\/|errors\.ts$)/
 
 describe('import boundaries', () => {
   it('finds the imports it checks (the scan itself works)', () => {
@@ -56,6 +59,13 @@ describe('import boundaries', () => {
         (i.from.startsWith('src/web/') && i.target.startsWith('src/api/')),
     )
     expect(crossing.map(describeImport)).toEqual([])
+  })
+
+  it('the domain does not speak HTTP: no hono, no web, API or HTTP-layer modules', () => {
+    const http = all.filter(
+      (i) => DOMAIN.test(i.from) && (/^hono(\/|$)/.test(i.target) || /^src\/(web|api|http)\//.test(i.target)),
+    )
+    expect(http.map(describeImport)).toEqual([])
   })
 
   it('no deep import into a package’s internal files', () => {
