@@ -47,6 +47,33 @@ export const processIo = (): OpsIo => ({
  * Exit codes: 0 done, 1 failed (database unreachable, unexpected error, invalid catalog), 2 bad usage,
  * 3 not found (customer, document, catalog file), 4 conflict.
  */
+const messageOf = (value: unknown) =>
+  typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string'
+    ? value.message
+    : ''
+const causeOf = (value: unknown) =>
+  typeof value === 'object' && value !== null && 'cause' in value ? value.cause : undefined
+
+/**
+ * Why a command failed, for the operator: the innermost cause that says something (drizzle's
+ * "Failed query" wraps the driver's reason), first line only (the rest can hold the statement's
+ * parameters), with any URL masked (a driver error can quote the connection string). The driver
+ * reports a connection it could not open as a bare WebSocket error event with no message.
+ */
+export function failureReason(error: unknown): string {
+  let reason = ''
+  let innermost: unknown = error
+  for (let value: unknown = error, depth = 0; value !== undefined && depth < 10; value = causeOf(value), depth++) {
+    innermost = value
+    const line = messageOf(value).split('\n')[0]?.trim()
+    if (line) reason = line
+  }
+  if (typeof innermost === 'object' && innermost !== null && !(innermost instanceof Error) && !messageOf(innermost)) {
+    reason = 'could not connect to the database (check DATABASE_URL; a local database also needs LOCAL_WS_PROXY)'
+  }
+  return reason.replace(/\b\w+:\/\/\S+/g, '<url>') || 'unknown error'
+}
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, conflict: 4 } as const
 
 const LOCAL_DEV_DATABASE = { url: 'postgres://postgres:postgres@127.0.0.1:5435/postgres', wsProxy: '127.0.0.1:5436' }
@@ -147,11 +174,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       io.err(error.message)
       return error.code === 'not_found' ? EXIT.notFound : error.code === 'conflict' ? EXIT.conflict : EXIT.usage
     }
-    // Driver errors can quote the connection string: only the message's first line, with any URL masked.
-    const message = String((error as Error)?.message ?? error)
-      .split('\n')[0]
-      ?.replace(/\b\w+:\/\/\S+/g, '<url>')
-    io.err(`ops ${command} failed: ${message}`)
+    io.err(`ops ${command} failed: ${failureReason(error)}`)
     return EXIT.failed
   } finally {
     await handle.close()

@@ -23,9 +23,11 @@ function checkQuery(c: Context<HonoEnv>, problems: Problem[]) {
 }
 
 async function checkForm(c: Context<HonoEnv>, problems: Problem[]) {
-  // Cached by hono: the route's own readForm()/formData() reads the same parse.
+  // Cached by hono: the route's own readForm()/formData() reads the same parse. A body that does
+  // not parse as the form it claims to be (e.g. multipart without a boundary) is refused here: the
+  // failed parse stays in hono's cache, where zValidator would later meet it as an uncaught error.
   const body = await c.req.parseBody({ all: true }).catch(() => null)
-  if (!body) return
+  if (!body) throw new HttpError('BAD_REQUEST', 'This form could not be read. Please go back and send it again.')
   for (const [name, raw] of Object.entries(body)) {
     for (const value of [raw].flat()) {
       const text = typeof value === 'string' ? value : value instanceof File ? value.name : ''

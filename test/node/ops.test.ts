@@ -592,3 +592,17 @@ describe('nothing secret printed', () => {
     }
   })
 })
+
+describe('ops: a database it cannot reach', () => {
+  it('exits 1 with the driver’s reason, never the connection string or its password', async () => {
+    const unreachable = {
+      DATABASE_URL: 'postgres://ops:hunter2-password@127.0.0.1:1/postgres',
+      LOCAL_WS_PROXY: '127.0.0.1:1',
+    }
+    const err: string[] = []
+    const code = await runOps(['customers'], { env: unreachable, out: () => {}, err: (t) => err.push(t) })
+    expect(code).toBe(EXIT.failed)
+    expect(err.join('\n')).toMatch(/^ops customers failed: \S/)
+    expect(err.join('\n')).not.toMatch(/Failed query|hunter2|postgres:\/\//)
+  })
+})

@@ -103,7 +103,7 @@ describe('knowledge base pages', () => {
     expect(html).toContain('The PDF is damaged or not a valid PDF file')
   })
 
-  it('answers an upload whose body is not multipart with a request for a file (422), storing nothing', async () => {
+  it('answers an upload whose multipart body does not parse with a readable 400, storing nothing', async () => {
     const { web, kb, docsOf } = await setup()
     const res = await call(`/knowledge/${kb.id}/documents`, {
       method: 'POST',
@@ -116,8 +116,8 @@ describe('knowledge base pages', () => {
       body: 'not a multipart body',
       redirect: 'manual',
     })
-    expect(res.status).toBe(422)
-    expect(await res.text()).toContain('Choose at least one file to upload.')
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('This form could not be read')
     expect(await docsOf()).toEqual([])
   })
 

@@ -16,14 +16,14 @@ describe('localPath (next= redirects)', () => {
 })
 
 describe('form bodies that do not parse', () => {
-  it('a multipart sign-up without a boundary is an empty form: 422 with the form again, not a 500', async () => {
+  it('a multipart sign-up without a boundary: 400 with a readable page, not a 500', async () => {
     const res = await call('/signup', {
       method: 'POST',
       headers: { 'Content-Type': 'multipart/form-data', Origin: BASE, 'CF-Connecting-IP': '198.51.100.77' },
       body: 'not a multipart body',
     })
-    expect(res.status).toBe(422)
+    expect(res.status).toBe(400)
     expect(res.headers.get('Content-Type')).toMatch(/text\/html/)
-    expect(await res.text()).toContain('<form')
+    expect(await res.text()).toContain('This form could not be read')
   })
 })
