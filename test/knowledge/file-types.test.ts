@@ -44,6 +44,13 @@ describe('detectDocumentType (bytes and extension together)', () => {
     )
   })
 
+  it('refuses a .txt whose bytes are not UTF-8 (Latin-1 here), naming the file', () => {
+    const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x74, 0x65]) // "café note"
+    const error = refusal(() => detectDocumentType('menu.txt', latin1))
+    expect(error).toBeInstanceOf(UnsupportedFileType)
+    expect(error.message).toBe('"menu.txt" is not a UTF-8 text file')
+  })
+
   it('refuses an encrypted (OLE) Word file with a message that says so', () => {
     const ole = new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0])
     expect(refusal(() => detectDocumentType('secret.docx', ole)).message).toContain('encrypted')

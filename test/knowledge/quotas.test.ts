@@ -144,4 +144,22 @@ describe('the knowledge base page', () => {
     expect(html).toContain('Your plan allows 1 document and you have 1')
     expect(html).toContain('href="/billing/"')
   })
+
+  it('refuses pasted text beyond the plan limit the same way, keeping nothing', async () => {
+    const { db } = testDb()
+    const { customer, f, web } = await signedInCustomer(db, { documents: 1 })
+    const kb = await f.knowledgeBase({ customerId: customer.id })
+    await web.page(`/knowledge/${kb.id}`)
+    expect((await web.post(`/knowledge/${kb.id}/text`, { title: 'One', text: 'The first note.' })).status).toBe(303)
+    const refused = await web.post(`/knowledge/${kb.id}/text`, { title: 'Two', text: 'The second note.' })
+    expect(refused.status).toBe(422)
+    const html = await refused.text()
+    expect(html).toContain('Your plan allows 1 document and you have 1')
+    expect(html).toContain('href="/billing/"')
+    const titles = await db
+      .select({ title: knowledgeDocuments.title })
+      .from(knowledgeDocuments)
+      .where(eq(knowledgeDocuments.knowledgeBaseId, kb.id))
+    expect(titles).toEqual([{ title: 'One' }])
+  })
 })

@@ -76,8 +76,7 @@ async function inflatedSize(data: Uint8Array, budget: number): Promise<number> {
   } catch (error) {
     throw damaged(error)
   } finally {
-    // Cancelling a stream that already ended or errored may reject; there is nothing to undo, and no
-    // input makes it reject observably (untested on purpose).
+    // Cancelling a stream that already ended or errored may reject; there is nothing to undo.
     reader.cancel().catch(() => {})
   }
 }
