@@ -4,6 +4,7 @@ import * as s from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import {
+  behindCustomerLock,
   CONCURRENCY,
   describeOnPostgres,
   reportFigures,
@@ -15,7 +16,13 @@ import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpEvent } fr
 
 type Event = ReturnType<typeof stripeEvent>
 
-async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], events: Event[]) {
+/** Delivers `events` at once; with `lockedCustomerId`, all of them queue behind that customer's row lock first. */
+async function deliverAll(
+  tag: string,
+  db: ReturnType<typeof testDb>['db'],
+  events: Event[],
+  lockedCustomerId?: string,
+) {
   const runtime = taggedWorker(tag)
   const signed = await Promise.all(
     events.map(async (event) => {
@@ -23,7 +30,7 @@ async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], even
       return { body, signature: await signature(body) }
     }),
   )
-  const { result, peakSessions } = await withPeakSessions(db, tag, () =>
+  const send = () =>
     Promise.all(
       signed.map(({ body, signature }) =>
         runtime.fetch('/billing/webhook/', {
@@ -32,7 +39,9 @@ async function deliverAll(tag: string, db: ReturnType<typeof testDb>['db'], even
           body,
         }),
       ),
-    ),
+    )
+  const { result, peakSessions } = await withPeakSessions(db, tag, () =>
+    lockedCustomerId ? behindCustomerLock(db, lockedCustomerId, tag, 20, send) : send(),
   )
   const outcomes = await Promise.all(result.map(async (r) => ({ status: r.status, body: (await r.json()) as object })))
   return { outcomes, peakSessions }
@@ -46,7 +55,7 @@ describeOnPostgres('race: Stripe deliveries at once', () => {
     const repeated = topUpEvent(customer, 5000)
     const distinct = Array.from({ length: 30 }, (_, i) => topUpEvent(customer, 500 + i))
     const deliveries = shuffled([...Array.from({ length: 10 }, () => repeated), ...distinct])
-    const { outcomes, peakSessions } = await deliverAll('race-stripe-top-ups', db, deliveries)
+    const { outcomes, peakSessions } = await deliverAll('race-stripe-top-ups', db, deliveries, customer.id)
 
     expect(outcomes.map((o) => o.status)).toEqual(deliveries.map(() => 200))
     const processed = outcomes.filter((o) => (o.body as { outcome?: string }).outcome === 'processed')

@@ -85,6 +85,52 @@ export async function withPeakSessions<T>(db: Database, tag: string, work: () =>
   }
 }
 
+/**
+ * Runs `work` while the test holds the customer's row lock, and lets go once at least `queued`
+ * sessions tagged `tag` wait on a lock: the requests `work` sends are then open at the same moment
+ * however slowly a busy machine (or coverage instrumentation) starts them, and still race each
+ * other for the row once it is free. Gives up waiting after `patienceMs` (the test's own
+ * assertions then tell what happened).
+ */
+export async function behindCustomerLock<T>(
+  db: Database,
+  customerId: string,
+  tag: string,
+  queued: number,
+  work: () => Promise<T>,
+  patienceMs = 30_000,
+): Promise<T> {
+  let locked!: () => void
+  let release!: () => void
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve
+  })
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const holder = db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT 1 FROM customers WHERE id = ${customerId} FOR UPDATE`)
+    locked()
+    await released
+  })
+  await isLocked
+  const running = work()
+  const deadline = Date.now() + patienceMs
+  try {
+    while (Date.now() < deadline) {
+      const { rows } = await db.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${tag} AND wait_event_type = 'Lock'`,
+      )
+      if (Number(rows[0]?.n ?? 0) >= queued) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  } finally {
+    release()
+    await holder
+  }
+  return running
+}
+
 /** A shuffled copy (Fisher–Yates). */
 export function shuffled<T>(items: readonly T[]): T[] {
   const out = [...items]
