@@ -5,7 +5,14 @@ import { customers, customerUsers } from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { uniq } from '../support/factories'
 import { BASE } from '../support/http'
-import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from '../support/races'
+import {
+  behindLock,
+  CONCURRENCY,
+  describeOnPostgres,
+  reportFigures,
+  taggedWorker,
+  withPeakSessions,
+} from '../support/races'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -114,12 +121,16 @@ describeOnPostgres('race: accounts', () => {
     ).toBe(303)
     const tag = 'race-login-burst'
     const runtime = taggedWorker(tag)
-    const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
+    const burst = () =>
       Promise.all(
         Array.from({ length: CONCURRENCY }, (_, i) =>
           formPost(runtime, '/login', { email, password: `wrong-guess-${i}` }, '192.0.2.77'),
         ),
-      ),
+      )
+    // Every attempt first records itself in attempt_counters: they all queue behind the test's
+    // table lock, then race for the counter rows at once.
+    const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
+      behindLock(db, sql`LOCK TABLE attempt_counters IN SHARE MODE`, tag, 20, burst),
     )
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_LIMITS.accountFromAddress)

@@ -1,10 +1,10 @@
-import { eq, inArray } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import { expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import {
-  behindCustomerLock,
+  behindLock,
   CONCURRENCY,
   describeOnPostgres,
   reportFigures,
@@ -41,7 +41,9 @@ async function deliverAll(
       ),
     )
   const { result, peakSessions } = await withPeakSessions(db, tag, () =>
-    lockedCustomerId ? behindCustomerLock(db, lockedCustomerId, tag, 20, send) : send(),
+    lockedCustomerId
+      ? behindLock(db, sql`SELECT 1 FROM customers WHERE id = ${lockedCustomerId} FOR UPDATE`, tag, 20, send)
+      : send(),
   )
   const outcomes = await Promise.all(result.map(async (r) => ({ status: r.status, body: (await r.json()) as object })))
   return { outcomes, peakSessions }

@@ -5,7 +5,7 @@
 // connects with the case's `application_name`, and a sampler counts that case's sessions
 // in pg_stat_activity: the peak proves they were concurrent (other test files do not count).
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from 'cloudflare:test'
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { describe, inject } from 'vitest'
 import './provided'
 import type { Database } from '../../src/db/client'
@@ -86,15 +86,15 @@ export async function withPeakSessions<T>(db: Database, tag: string, work: () =>
 }
 
 /**
- * Runs `work` while the test holds the customer's row lock, and lets go once at least `queued`
- * sessions tagged `tag` wait on a lock: the requests `work` sends are then open at the same moment
- * however slowly a busy machine (or coverage instrumentation) starts them, and still race each
- * other for the row once it is free. Gives up waiting after `patienceMs` (the test's own
- * assertions then tell what happened).
+ * Runs `work` while the test holds a lock (`lock`, taken in a transaction of its own) that the
+ * requests `work` sends must wait for, and lets go once at least `queued` sessions tagged `tag`
+ * wait on a lock: those requests are then open at the same moment however slowly a busy machine
+ * (or coverage instrumentation) starts them, and still race each other once it is free. Gives up
+ * waiting after `patienceMs` (the test's own assertions then tell what happened).
  */
-export async function behindCustomerLock<T>(
+export async function behindLock<T>(
   db: Database,
-  customerId: string,
+  lock: SQL,
   tag: string,
   queued: number,
   work: () => Promise<T>,
@@ -109,7 +109,7 @@ export async function behindCustomerLock<T>(
     release = resolve
   })
   const holder = db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT 1 FROM customers WHERE id = ${customerId} FOR UPDATE`)
+    await tx.execute(lock)
     locked()
     await released
   })
