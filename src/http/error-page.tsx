@@ -1,20 +1,15 @@
 import type { Context } from 'hono'
 import type { FC } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { NextStep } from '../errors'
 import type { HonoEnv } from '../types'
-
-/** What the reader can do about it, e.g. `{ href: '/billing', label: 'Upgrade your plan' }`. */
-export interface ErrorPageStep {
-  href: string
-  label: string
-}
 
 interface ErrorPageProps {
   status: number
   title: string
   message: string
   requestId: string
-  nextStep?: ErrorPageStep
+  nextStep?: NextStep
 }
 
 const ErrorPage: FC<ErrorPageProps> = (props) => (
@@ -44,7 +39,7 @@ export function renderErrorPage(
   title: string,
   message: string,
   requestId: string,
-  nextStep?: ErrorPageStep,
+  nextStep?: NextStep,
 ) {
   c.status(status)
   return c.render(
