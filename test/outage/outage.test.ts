@@ -18,7 +18,7 @@ import { BASE, internalHeaders } from '../support/http'
 import { bucket, message, recordingQueue } from '../support/knowledge'
 import { reportFigures, taggedWorker } from '../support/races'
 import { signature, type stripeEvent, topUpEvent } from '../support/stripe'
-import { WebClient } from '../support/web-client'
+import { signedInAccount } from '../support/web'
 
 const control = inject('databaseControlUrl')
 const runtime = taggedWorker('outage', { LOCAL_WS_PROXY: inject('outageWsProxy') })
@@ -179,45 +179,37 @@ describe('database outage', () => {
     })
   })
 
-  it('a document message is retried, not acknowledged, while the database is down', async () => {
+  it.each([
+    {
+      scenario: 'a document message is retried, not acknowledged, while the database is down',
+      queue: DOCUMENT_QUEUE,
+      document: { title: 'Outage', text: 'Some text to index after the outage.' },
+      afterRecovery: { status: 'indexed' },
+    },
+    {
+      scenario: 'a dead letter is retried while the database is down, and gives the document up once it is back',
+      queue: DOCUMENT_DEAD_LETTER_QUEUE,
+      document: { title: 'Dead letter', text: 'Text whose processing never succeeded.' },
+      afterRecovery: { status: 'error', errorMessage: expect.stringContaining('Gave up after repeated attempts') },
+    },
+  ])('$scenario', async ({ queue, document, afterRecovery }) => {
     const { db } = testDb()
     const f = factories(db)
     const kb = await f.knowledgeBase()
     await f.subscription({ customerId: kb.customerId })
     const doc = await addTextDocument(
       { db, bucket: bucket(), queue: recordingQueue().queue },
-      { customerId: kb.customerId, kbId: kb.id, title: 'Outage', text: 'Some text to index after the outage.' },
+      { customerId: kb.customerId, kbId: kb.id, ...document },
     )
     await databaseDown()
-    const down = await runtime.queue(DOCUMENT_QUEUE, [message(doc.id)])
+    const down = await runtime.queue(queue, [message(doc.id)])
     expect(down.explicitAcks).toEqual([])
     expect(down.retryMessages).toHaveLength(1)
     await databaseUp()
-    const up = await runtime.queue(DOCUMENT_QUEUE, [message(doc.id, 2)])
+    const up = await runtime.queue(queue, [message(doc.id, 2)])
     expect(up.explicitAcks).toHaveLength(1)
     const [row] = await db.select().from(s.knowledgeDocuments).where(eq(s.knowledgeDocuments.id, doc.id))
-    expect(row?.status).toBe('indexed')
-  })
-
-  it('a dead letter is retried while the database is down, and gives the document up once it is back', async () => {
-    const { db } = testDb()
-    const f = factories(db)
-    const kb = await f.knowledgeBase()
-    await f.subscription({ customerId: kb.customerId })
-    const doc = await addTextDocument(
-      { db, bucket: bucket(), queue: recordingQueue().queue },
-      { customerId: kb.customerId, kbId: kb.id, title: 'Dead letter', text: 'Text whose processing never succeeded.' },
-    )
-    await databaseDown()
-    const down = await runtime.queue(DOCUMENT_DEAD_LETTER_QUEUE, [message(doc.id)])
-    expect(down.explicitAcks).toEqual([])
-    expect(down.retryMessages).toHaveLength(1)
-    await databaseUp()
-    const up = await runtime.queue(DOCUMENT_DEAD_LETTER_QUEUE, [message(doc.id, 2)])
-    expect(up.explicitAcks).toHaveLength(1)
-    const [row] = await db.select().from(s.knowledgeDocuments).where(eq(s.knowledgeDocuments.id, doc.id))
-    expect(row?.status).toBe('error')
-    expect(row?.errorMessage).toContain('Gave up after repeated attempts')
+    expect(row).toMatchObject(afterRecovery)
   })
 
   it('a cron run fails loudly while the database is down (Cron Triggers record the failure)', async () => {
@@ -232,11 +224,7 @@ describe('database outage', () => {
   })
 
   it('the dashboard shows a readable error page', async () => {
-    const { db } = testDb()
-    const f = factories(db)
-    const user = await f.customerUser()
-    const web = new WebClient()
-    await web.loginAs(db, user)
+    const { web } = await signedInAccount()
     await databaseDown()
     const res = await runtime.fetch('/dashboard', {
       headers: { Cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '), Origin: BASE },
