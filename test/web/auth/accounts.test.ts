@@ -5,7 +5,8 @@ import { SESSION_IDLE_TIMEOUT_MS } from '../../../src/customers/sessions'
 import { customerSessions, customers, customerUsers, subscriptions } from '../../../src/db/schema'
 import { sha256Hex } from '../../../src/platform/crypto'
 import { testDb } from '../../support/db'
-import { factories, uniq } from '../../support/factories'
+import { uniq } from '../../support/factories'
+import { signedInAccount } from '../../support/web'
 import { WebClient } from '../../support/web-client'
 
 const PASSWORD = 'correct horse battery'
@@ -200,36 +201,18 @@ describe('log in and out', () => {
     expect((await replay.get('/dashboard')).status).toBe(302)
   })
 
-  it('ends sessions idle too long and past their absolute expiry', async () => {
-    const { db } = testDb()
-    const f = factories(db)
-    const user = await f.customerUser()
-    const idle = new WebClient()
-    const idleSession = await idle.loginAs(db, user)
-    await db
-      .update(customerSessions)
-      .set({ lastSeenAt: new Date(Date.now() - SESSION_IDLE_TIMEOUT_MS - 60_000) })
-      .where(eq(customerSessions.id, idleSession.id))
-    expect((await idle.get('/dashboard')).status).toBe(302)
-    expect(
-      await db.query.customerSessions.findFirst({ where: eq(customerSessions.id, idleSession.id) }),
-    ).toBeUndefined()
-
-    const old = new WebClient()
-    const oldSession = await old.loginAs(db, user)
-    await db
-      .update(customerSessions)
-      .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(customerSessions.id, oldSession.id))
-    expect((await old.get('/dashboard')).status).toBe(302)
+  it.each([
+    ['idle too long', { lastSeenAt: new Date(Date.now() - SESSION_IDLE_TIMEOUT_MS - 60_000) }],
+    ['past its absolute expiry', { expiresAt: new Date(Date.now() - 1000) }],
+  ])('ends a session %s and deletes its row', async (_, aged) => {
+    const { db, web, session } = await signedInAccount()
+    await db.update(customerSessions).set(aged).where(eq(customerSessions.id, session.id))
+    expect((await web.get('/dashboard')).status).toBe(302)
+    expect(await db.query.customerSessions.findFirst({ where: eq(customerSessions.id, session.id) })).toBeUndefined()
   })
 
   it('refuses sessions of deactivated users', async () => {
-    const { db } = testDb()
-    const f = factories(db)
-    const user = await f.customerUser()
-    const web = new WebClient()
-    await web.loginAs(db, user)
+    const { db, user, web } = await signedInAccount()
     await db.update(customerUsers).set({ isActive: false }).where(eq(customerUsers.id, user.id))
     expect((await web.get('/dashboard')).status).toBe(302)
   })
