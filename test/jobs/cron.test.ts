@@ -9,6 +9,7 @@ import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
+import { meteredCustomer } from '../support/metered-customer'
 
 // Jobs act on every row that is due. These tests place their rows in December 2000 and run the
 // jobs "at" a time in January 2001, so rows of concurrently running test files (due around now) are never due.
@@ -25,18 +26,10 @@ async function runCron(cron: string, scheduledTime = SCHEDULED) {
 
 async function customerInGrace(o: { graceEndsAt: Date; messagesUsed: number; status?: s.SubscriptionStatus }) {
   const { db } = testDb()
-  const f = factories(db)
-  const customer = await f.customer({ gracePeriodEndsAt: o.graceEndsAt })
-  const plan = await f.plan({ limits: { messages: 100 } })
-  await f.subscription({ customerId: customer.id, planId: plan.id, status: o.status ?? 'active', ...PERIOD })
-  const agent = await f.agentInstance({ customerId: customer.id })
-  const switchedOff = await f.agentInstance({ customerId: customer.id, isActive: false, disabledReason: 'manual' })
-  await f.usageRecord({
-    customerId: customer.id,
-    agentInstanceId: agent.id,
-    periodStart: PERIOD.currentPeriodStart,
-    periodEnd: PERIOD.currentPeriodEnd,
-    messages: o.messagesUsed,
+  const { f, customer, agent, switchedOff } = await meteredCustomer(db, {
+    messagesUsed: o.messagesUsed,
+    customer: { gracePeriodEndsAt: o.graceEndsAt },
+    subscription: { status: o.status ?? 'active', ...PERIOD },
   })
   const state = async () => ({
     customer: await db.query.customers.findFirst({ where: eq(s.customers.id, customer.id) }),

@@ -11,33 +11,28 @@ import { GRACE_EXPIRY_CRON } from '../../../src/jobs/scheduled'
 import { canRespond } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { env } from '../../support/env'
-import { factories } from '../../support/factories'
+import type { FactoryOverrides } from '../../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../../support/http'
-import { deliver, nowSeconds, stripeEvent, stripeSubscription, topUpEvent } from '../../support/stripe'
+import { meteredCustomer } from '../../support/metered-customer'
+import { deliver, stripeEvent, stripeSubscription, topUpEvent } from '../../support/stripe'
 
 const DAY = 86_400_000
 const days = (n: number) => new Date(Date.now() + n * DAY)
 const topUp = () => ({ kind: 'top_up' as const, stripeCheckoutSessionId: `cs_test_${crypto.randomUUID()}` })
 
 /** Over its 100-message limit, grace over, no balance: billing switched one agent off, the customer another. */
-async function lapsedCustomer(subscription: Partial<typeof s.subscriptions.$inferInsert> = {}) {
+async function lapsedCustomer(subscription: FactoryOverrides<'subscription'> = {}) {
   const { db } = testDb()
-  const f = factories(db)
-  const customer = await f.customer()
-  const plan = await f.plan({ limits: { messages: 100 } })
-  const sub = await f.subscription({ customerId: customer.id, planId: plan.id, ...subscription })
-  const billingOff = await f.agentInstance({
-    customerId: customer.id,
-    isActive: false,
-    disabledReason: 'grace_expired',
-  })
-  const customerOff = await f.agentInstance({ customerId: customer.id, isActive: false, disabledReason: 'manual' })
-  await f.usageRecord({
-    customerId: customer.id,
-    agentInstanceId: billingOff.id,
-    periodStart: sub.currentPeriodStart,
-    periodEnd: sub.currentPeriodEnd,
-    messages: 150,
+  const {
+    f,
+    customer,
+    subscription: sub,
+    agent: billingOff,
+    switchedOff: customerOff,
+  } = await meteredCustomer(db, {
+    messagesUsed: 150,
+    subscription,
+    agent: { isActive: false, disabledReason: 'grace_expired' },
   })
   const agentsOff = async () => {
     const rows = await db.query.agentInstances.findMany({ where: eq(s.agentInstances.customerId, customer.id) })
@@ -46,7 +41,7 @@ async function lapsedCustomer(subscription: Partial<typeof s.subscriptions.$infe
       customer: rows.find((a) => a.id === customerOff.id),
     }
   }
-  return { db, f, customer, plan, sub, billingOff, customerOff, agentsOff }
+  return { db, f, customer, sub, billingOff, customerOff, agentsOff }
 }
 
 describe('the re-enable rule after a billing change', () => {
@@ -75,34 +70,23 @@ describe('the re-enable rule after a billing change', () => {
     expect((await agentsOff()).billing).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
   })
 
-  it('a plan change (customer.subscription.updated) to a plan with room switches them back on', async () => {
+  it.each([
+    ['to a plan with room switches them back on', 1000, { isActive: true, disabledReason: null }],
+    ['to a plan that is still too small leaves them off', 50, { isActive: false, disabledReason: 'grace_expired' }],
+  ])('a plan change (customer.subscription.updated) %s', async (_, messages, billingAgentAfter) => {
     const { f, customer, sub, agentsOff } = await lapsedCustomer()
-    const bigger = await f.plan({ limits: { messages: 1000 } })
+    const newPlan = await f.plan({ limits: { messages } })
     const changed = stripeSubscription({
       id: sub.stripeSubscriptionId as string,
       customer: customer.stripeCustomerId as string,
-      priceId: bigger.stripePriceId as string,
+      priceId: newPlan.stripePriceId as string,
       periodStart: Math.floor(sub.currentPeriodStart.getTime() / 1000),
       periodEnd: Math.floor(sub.currentPeriodEnd.getTime() / 1000),
     })
     expect((await deliver(stripeEvent('customer.subscription.updated', changed))).status).toBe(200)
     const agents = await agentsOff()
-    expect(agents.billing).toMatchObject({ isActive: true, disabledReason: null })
+    expect(agents.billing).toMatchObject(billingAgentAfter)
     expect(agents.customer).toMatchObject({ isActive: false, disabledReason: 'manual' })
-  })
-
-  it('a plan change to a plan that is still too small leaves them off', async () => {
-    const { f, customer, sub, agentsOff } = await lapsedCustomer()
-    const smaller = await f.plan({ limits: { messages: 50 } })
-    const changed = stripeSubscription({
-      id: sub.stripeSubscriptionId as string,
-      customer: customer.stripeCustomerId as string,
-      priceId: smaller.stripePriceId as string,
-      periodStart: Math.floor(sub.currentPeriodStart.getTime() / 1000),
-      periodEnd: Math.floor(sub.currentPeriodEnd.getTime() / 1000),
-    })
-    await deliver(stripeEvent('customer.subscription.updated', changed, { created: nowSeconds() }))
-    expect((await agentsOff()).billing).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
   })
 
   it('an operator credit goes through the same rule', async () => {
