@@ -4,6 +4,7 @@
 // varied values stay ones that other files' tests tolerate (positive lengths, a longer late window).
 import { eq, sql } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
+import { usageBatchResultSchema } from '../../../src/api/internal/routes/usage-batch'
 import { checkCanRespond } from '../../../src/billing/rules/can-respond'
 import { enterGracePeriod } from '../../../src/billing/rules/grace-period'
 import { getBillingSettings } from '../../../src/billing/rules/settings'
@@ -12,6 +13,7 @@ import * as s from '../../../src/db/schema'
 import { billedAgent, canRespond, days, hours, postBatch, report } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
+import { bodyOf } from '../../support/http'
 
 type Db = ReturnType<typeof testDb>['db']
 
@@ -39,6 +41,20 @@ afterEach(async () => {
 
 const within = (actual: Date | null | undefined, expected: Date, ms = 60_000) =>
   expect(Math.abs((actual?.getTime() ?? 0) - expected.getTime())).toBeLessThan(ms)
+
+/**
+ * One report per age (days before now) for an agent whose subscription period began 70 days ago,
+ * so only the late-report window can refuse one; returns the batch's answer.
+ */
+async function reportsDaysOld(db: Db, ages: number[]) {
+  const { agent } = await billedAgent(db, {
+    subscription: { currentPeriodStart: days(-70), currentPeriodEnd: days(20) },
+  })
+  const reports = ages.map((age) => report(agent.id, { messages: 1 }, { timestamp: days(-age).toISOString() }))
+  const res = await postBatch(reports)
+  expect(res.status).toBe(200)
+  return bodyOf(res, usageBatchResultSchema)
+}
 
 describe('catalog defaults (spec 7.3)', () => {
   it('startTrial: a trialing subscription on the "trial" plan for 14 days; the trial is the period', async () => {
@@ -91,16 +107,7 @@ describe('catalog defaults (spec 7.3)', () => {
   })
 
   it('refuses a report older than 35 days', async () => {
-    const { db } = testDb()
-    const { agent } = await billedAgent(db, {
-      subscription: { currentPeriodStart: days(-70), currentPeriodEnd: days(20) },
-    })
-    const body = (await (
-      await postBatch([
-        report(agent.id, { messages: 1 }, { timestamp: days(-36).toISOString() }),
-        report(agent.id, { messages: 1 }, { timestamp: days(-34).toISOString() }),
-      ])
-    ).json()) as { errors: Array<{ index: number; reason: string }> }
+    const body = await reportsDaysOld(testDb().db, [36, 34])
     expect(body.errors.map((e) => [e.index, e.reason])).toEqual([[0, 'too_old']])
   })
 })
@@ -143,15 +150,7 @@ describe('varied settings', () => {
   it('late_usage_window_days decides how late a report may arrive', async () => {
     const { db } = testDb()
     await setBillingSettings(db, { late_usage_window_days: 60 })
-    const { agent } = await billedAgent(db, {
-      subscription: { currentPeriodStart: days(-70), currentPeriodEnd: days(20) },
-    })
-    const body = (await (
-      await postBatch([
-        report(agent.id, { messages: 1 }, { timestamp: days(-45).toISOString() }),
-        report(agent.id, { messages: 1 }, { timestamp: days(-61).toISOString() }),
-      ])
-    ).json()) as { accepted: number; errors: Array<{ index: number; reason: string }> }
+    const body = await reportsDaysOld(db, [45, 61])
     expect(body.accepted).toBe(1)
     expect(body.errors.map((e) => [e.index, e.reason])).toEqual([[1, 'too_old']])
   })

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as s from '../../../src/db/schema'
 import type { testDb } from '../../support/db'
-import { type FactoryOverrides, factories, uniq } from '../../support/factories'
+import { type FactoryOverrides, uniq } from '../../support/factories'
 import { signedInAccount } from '../../support/web'
 import { WebClient } from '../../support/web-client'
 
@@ -14,6 +14,37 @@ async function operatorAction(db: ReturnType<typeof testDb>['db'], customerId: s
   return row?.id as string
 }
 
+interface Period {
+  start: string
+  end: string
+}
+
+/**
+ * A signed-in customer subscribed to a plan of its own for `period`, with an agent whose usage
+ * `recordUsage` stores (for the subscription's period unless another is given).
+ */
+async function subscribedAccount(planOverrides: FactoryOverrides<'plan'>, period: Period) {
+  const account = await signedInAccount()
+  const { f, customer } = account
+  const plan = await f.plan(planOverrides)
+  await f.subscription({
+    customerId: customer.id,
+    planId: plan.id,
+    currentPeriodStart: new Date(period.start),
+    currentPeriodEnd: new Date(period.end),
+  })
+  const agent = await f.agentInstance({ customerId: customer.id })
+  const recordUsage = (messages: number, recorded: Period = period) =>
+    f.usageRecord({
+      customerId: customer.id,
+      agentInstanceId: agent.id,
+      periodStart: new Date(recorded.start),
+      periodEnd: new Date(recorded.end),
+      messages,
+    })
+  return { ...account, plan, recordUsage }
+}
+
 describe('GET /billing/', () => {
   it('needs login', async () => {
     const res = await new WebClient().get('/billing/')
@@ -22,23 +53,12 @@ describe('GET /billing/', () => {
   })
 
   it('shows plan, status, period, usage against limits, balance and plans to switch to', async () => {
-    const { f, customer, web } = await signedInAccount()
-    const plan = await f.plan({ name: `Starter${uniq()}`, limits: { messages: 100, tokens: 10000 } })
+    const { f, customer, web, plan, recordUsage } = await subscribedAccount(
+      { name: `Starter${uniq()}`, limits: { messages: 100, tokens: 10000 } },
+      { start: '2030-03-01T00:00:00Z', end: '2030-03-31T00:00:00Z' },
+    )
     const other = await f.plan({ name: `Scale${uniq()}`, priceCents: 19900 })
-    await f.subscription({
-      customerId: customer.id,
-      planId: plan.id,
-      currentPeriodStart: new Date('2030-03-01T00:00:00Z'),
-      currentPeriodEnd: new Date('2030-03-31T00:00:00Z'),
-    })
-    const agent = await f.agentInstance({ customerId: customer.id })
-    await f.usageRecord({
-      customerId: customer.id,
-      agentInstanceId: agent.id,
-      periodStart: new Date('2030-03-01T00:00:00Z'),
-      periodEnd: new Date('2030-03-31T00:00:00Z'),
-      messages: 42,
-    })
+    await recordUsage(42)
     await f.extraUsageBalance({ customerId: customer.id, balanceCents: 1234 })
 
     const { res, html } = await web.page('/billing/')
@@ -56,26 +76,13 @@ describe('GET /billing/', () => {
   })
 
   it("counts only this period's usage: not the trial's, not a closed period's", async () => {
-    const { f, customer, web } = await signedInAccount()
-    const plan = await f.plan({ limits: { messages: 100 } })
-    await f.subscription({
-      customerId: customer.id,
-      planId: plan.id,
-      currentPeriodStart: new Date('2030-03-10T00:00:00Z'),
-      currentPeriodEnd: new Date('2030-04-10T00:00:00Z'),
-    })
-    const agent = await f.agentInstance({ customerId: customer.id })
-    const record = (periodStart: string, periodEnd: string, messages: number) =>
-      f.usageRecord({
-        customerId: customer.id,
-        agentInstanceId: agent.id,
-        periodStart: new Date(periodStart),
-        periodEnd: new Date(periodEnd),
-        messages,
-      })
-    await record('2030-03-01T00:00:00Z', '2030-03-15T00:00:00Z', 30) // the trial, overlapping the paid period
-    await record('2030-02-10T00:00:00Z', '2030-03-10T00:00:00Z', 50) // the period before
-    await record('2030-03-10T00:00:00Z', '2030-04-10T00:00:00Z', 7)
+    const { web, recordUsage } = await subscribedAccount(
+      { limits: { messages: 100 } },
+      { start: '2030-03-10T00:00:00Z', end: '2030-04-10T00:00:00Z' },
+    )
+    await recordUsage(30, { start: '2030-03-01T00:00:00Z', end: '2030-03-15T00:00:00Z' }) // the trial, overlapping the paid period
+    await recordUsage(50, { start: '2030-02-10T00:00:00Z', end: '2030-03-10T00:00:00Z' }) // the period before
+    await recordUsage(7)
     for (const path of ['/billing/', '/dashboard']) {
       const { html } = await web.page(path)
       expect(html).toMatch(/<strong>7<\/strong>\s*<span class="muted"> of 100<\/span>/)
