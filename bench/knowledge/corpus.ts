@@ -1,5 +1,7 @@
 // Deterministic text and PDF fixtures for the knowledge benchmarks (no files, no network).
 
+import { pdfOf } from '../../test/support/pdf.ts'
+
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0
   return () => {
@@ -71,17 +73,7 @@ export function buildPdf(pages: string[][]): Uint8Array {
     const stream = ops.join('\n')
     objects.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`)
   })
-  let out = '%PDF-1.4\n'
-  const offsets: number[] = []
-  objects.forEach((body, i) => {
-    offsets.push(out.length)
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`
-  })
-  const xref = out.length
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`
-  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
-  return new TextEncoder().encode(out)
+  return pdfOf(objects)
 }
 
 /** `pageCount` pages of ~60 lines of ASCII prose each (about 450 words a page). */

@@ -1,5 +1,7 @@
 // Files built to hurt a document consumer: made in the test, so no large fixture is committed.
 
+import { pdfOf } from './pdf.ts'
+
 const ascii = (s: string) => new TextEncoder().encode(s)
 
 /** `pattern` repeated until the result is `bytes` long (cut at the end). */
@@ -42,6 +44,18 @@ interface ZipEntry {
   declaredSize?: number
 }
 
+/**
+ * The fields a local header (from byte 4) and a central directory header (from byte 6) share, in
+ * the same order: version needed, flags, method, time, date, CRC, sizes, name length.
+ */
+function writeEntryFields(view: DataView, at: number, compressedSize: number, size: number, nameLength: number) {
+  view.setUint16(at, 20, true)
+  view.setUint16(at + 4, 8, true) // deflate
+  view.setUint32(at + 14, compressedSize, true)
+  view.setUint32(at + 18, size, true)
+  view.setUint16(at + 22, nameLength, true)
+}
+
 /** A zip of deflated entries (CRCs left 0: nothing here checks them). */
 export async function zipOf(entries: ZipEntry[]): Promise<Uint8Array> {
   const locals: Uint8Array[] = []
@@ -55,22 +69,14 @@ export async function zipOf(entries: ZipEntry[]): Promise<Uint8Array> {
     const local = new Uint8Array(30 + name.length + data.length)
     const lv = new DataView(local.buffer)
     lv.setUint32(0, 0x04034b50, true)
-    lv.setUint16(4, 20, true)
-    lv.setUint16(8, 8, true)
-    lv.setUint32(18, data.length, true)
-    lv.setUint32(22, entry.declaredSize ?? size, true)
-    lv.setUint16(26, name.length, true)
+    writeEntryFields(lv, 4, data.length, entry.declaredSize ?? size, name.length)
     local.set(name, 30)
     local.set(data, 30 + name.length)
     const central = new Uint8Array(46 + name.length)
     const cv = new DataView(central.buffer)
     cv.setUint32(0, 0x02014b50, true)
-    cv.setUint16(4, 20, true)
-    cv.setUint16(6, 20, true)
-    cv.setUint16(10, 8, true)
-    cv.setUint32(20, data.length, true)
-    cv.setUint32(24, entry.declaredSize ?? size, true)
-    cv.setUint16(28, name.length, true)
+    cv.setUint16(4, 20, true) // version made by
+    writeEntryFields(cv, 6, data.length, entry.declaredSize ?? size, name.length)
     cv.setUint32(42, offset, true)
     central.set(name, 46)
     locals.push(local)
@@ -121,21 +127,10 @@ export function docxBomb(unpackedBytes: number, options: { lie?: boolean; part?:
 
 /** A valid PDF of `pages` empty pages. */
 export function emptyPagesPdf(pages: number): Uint8Array {
-  const objects = [
+  return pdfOf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 4} 0 R`).join(' ')}] /Count ${pages} >>`,
     '<< /Length 0 >>\nstream\n\nendstream',
     ...Array.from({ length: pages }, () => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>'),
-  ]
-  let out = '%PDF-1.4\n'
-  const offsets: number[] = []
-  objects.forEach((body, i) => {
-    offsets.push(out.length)
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`
-  })
-  const xref = out.length
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`
-  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
-  return ascii(out)
+  ])
 }
