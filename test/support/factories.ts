@@ -34,6 +34,13 @@ export function factories(db: Executor) {
     return row as T['$inferSelect']
   }
 
+  /** The parent a row names (its customer as given, if any), or a new one for the row's customer. */
+  const parentRow = async (
+    id: string | undefined,
+    customerId: string | undefined,
+    create: (o: { customerId?: string }) => Promise<{ id: string; customerId: string }>,
+  ) => (id ? { id, customerId } : create(customerId ? { customerId } : {}))
+
   const f = {
     customer: (o: Insert<typeof s.customers> = {}) => {
       const name = o.name ?? `${word()} ${uniq()}`
@@ -106,9 +113,7 @@ export function factories(db: Executor) {
       }),
 
     knowledgeDocument: async (o: Insert<typeof s.knowledgeDocuments> = {}) => {
-      const kb = o.knowledgeBaseId
-        ? { id: o.knowledgeBaseId, customerId: o.customerId }
-        : await f.knowledgeBase(o.customerId ? { customerId: o.customerId } : {})
+      const kb = await parentRow(o.knowledgeBaseId, o.customerId, f.knowledgeBase)
       return insert(s.knowledgeDocuments, {
         knowledgeBaseId: kb.id,
         customerId: kb.customerId ?? (await knowledgeBaseCustomer(db, kb.id)),
@@ -159,9 +164,7 @@ export function factories(db: Executor) {
       }),
 
     usageRecord: async (o: Insert<typeof s.usageRecords> = {}) => {
-      const agent = o.agentInstanceId
-        ? { id: o.agentInstanceId, customerId: o.customerId }
-        : await f.agentInstance(o.customerId ? { customerId: o.customerId } : {})
+      const agent = await parentRow(o.agentInstanceId, o.customerId, f.agentInstance)
       return insert(s.usageRecords, {
         customerId: agent.customerId,
         agentInstanceId: agent.id,

@@ -117,25 +117,13 @@ describe('service secret and agent authentication', () => {
     const newSecret = 'new-secret-32chars-minimum-111111'
     const overrides = { HUB_SERVICE_SECRET: ` ${oldSecret} , ,\n${newSecret},` }
     const app = createApp()
-    for (const secret of [oldSecret, newSecret]) {
-      const { res } = await fetchWith(
-        app,
-        configPath(agent.id),
-        { Authorization: `Bearer ${secret}`, 'X-Agent-Instance-ID': agent.id },
-        agentConfigSchema,
-        overrides,
-      )
-      expect(res.status).toBe(200)
+    const statusWith = async (secret: string) => {
+      const headers = { Authorization: `Bearer ${secret}`, 'X-Agent-Instance-ID': agent.id }
+      return (await fetchWith(app, configPath(agent.id), headers, agentConfigSchema, overrides)).res.status
     }
+    for (const secret of [oldSecret, newSecret]) expect(await statusWith(secret)).toBe(200)
     for (const wrong of [SERVICE_SECRET, '', ' ', `${oldSecret},${newSecret}`, oldSecret.slice(1)]) {
-      const { res } = await fetchWith(
-        app,
-        configPath(agent.id),
-        { Authorization: `Bearer ${wrong}`, 'X-Agent-Instance-ID': agent.id },
-        agentConfigSchema,
-        overrides,
-      )
-      expect(res.status).toBe(401)
+      expect(await statusWith(wrong)).toBe(401)
     }
   })
 })

@@ -2,19 +2,24 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { agentConfigSchema } from '../../../src/api/internal/routes/config'
 import { agentInstances, agentTypes, customers, subscriptions } from '../../../src/db/schema'
-import { billedAgent, getJson } from '../../support/billing'
+import { type BilledAgentOptions, billedAgent, getJson } from '../../support/billing'
 import { testDb } from '../../support/db'
 import { call, internalHeaders, statementsOf } from '../../support/http'
 
 const getConfig = (agentId: string, extra: Record<string, string> = {}) =>
   getJson(`/api/internal/agent/${agentId}/config`, internalHeaders(agentId, extra), agentConfigSchema)
 
+/** A new billed agent (see {@link billedAgent}) and its config as the runtime fetches it. */
+async function billedAgentConfig(options?: BilledAgentOptions) {
+  const { db } = testDb()
+  const billed = await billedAgent(db, options)
+  return { db, ...billed, ...(await getConfig(billed.agent.id)) }
+}
+
 // Spec 4.2, plus ETag/304, prompt rendering and the one-statement budget.
 describe('GET /api/internal/agent/{agent_id}/config', () => {
   it('returns the complete configuration in one SQL statement', async () => {
-    const { db } = testDb()
-    const { agent, customer } = await billedAgent(db)
-    const { res, body } = await getConfig(agent.id)
+    const { db, agent, customer, res, body } = await billedAgentConfig()
     expect(res.status).toBe(200)
     const type = await db.query.agentTypes.findFirst({ where: eq(agentTypes.id, agent.agentTypeId) })
     expect(body).toMatchObject({ agent_id: agent.id, agent_type: type?.slug, customer_id: customer.id })
@@ -35,52 +40,34 @@ describe('GET /api/internal/agent/{agent_id}/config', () => {
   })
 
   it('reflects the billing status', async () => {
-    const { db } = testDb()
-    const { agent } = await billedAgent(db, { limits: { messages: 100 } })
-    const { body } = await getConfig(agent.id)
-    const billing = body.billing
+    const { billing } = (await billedAgentConfig({ limits: { messages: 100 } })).body
     expect(billing.can_respond).toBe(true)
     expect(billing.usage_remaining).toEqual({ messages: 100 })
   })
 
   it('says can_respond: false without a subscription', async () => {
-    const { db } = testDb()
-    const { agent } = await billedAgent(db, { subscription: false })
-    const billing = (await getConfig(agent.id)).body.billing
+    const { billing } = (await billedAgentConfig({ subscription: false })).body
     expect(billing).toMatchObject({ can_respond: false, allowed: false })
     expect(String(billing.reason).toLowerCase()).toContain('subscription')
   })
 
   it('includes embed_domains when configured', async () => {
-    const { db } = testDb()
-    const { agent } = await billedAgent(db, {
+    const { body } = await billedAgentConfig({
       agent: { configuration: { embed_domains: ['example.com', 'test.com'] } },
     })
-    expect((await getConfig(agent.id)).body.embed_domains).toEqual(['example.com', 'test.com'])
+    expect(body.embed_domains).toEqual(['example.com', 'test.com'])
   })
 
-  it('answers 404 for an unknown agent', async () => {
+  it.each([
+    ['404 for an unknown agent', '00000000-0000-0000-0000-000000000000', 404, 'NOT_FOUND'],
+    ['400 for a non-UUID agent id', '1%20OR%201=1', 400, 'BAD_REQUEST'],
+  ])('answers %s', async (_label, pathAgentId, status, code) => {
     const { db } = testDb()
     const { agent } = await billedAgent(db)
-    const { res, body } = await getJson(
-      '/api/internal/agent/00000000-0000-0000-0000-000000000000/config',
-      internalHeaders(agent.id),
-      agentConfigSchema,
-    )
-    expect(res.status).toBe(404)
-    expect(body.error?.code).toBe('NOT_FOUND')
-  })
-
-  it('answers 400 for a non-UUID agent id', async () => {
-    const { db } = testDb()
-    const { agent } = await billedAgent(db)
-    const { res, body } = await getJson(
-      '/api/internal/agent/1%20OR%201=1/config',
-      internalHeaders(agent.id),
-      agentConfigSchema,
-    )
-    expect(res.status).toBe(400)
-    expect(body.error?.code).toBe('BAD_REQUEST')
+    const path = `/api/internal/agent/${pathAgentId}/config`
+    const { res, body } = await getJson(path, internalHeaders(agent.id), agentConfigSchema)
+    expect(res.status).toBe(status)
+    expect(body.error?.code).toBe(code)
   })
 
   it('renders the system prompt from the type template with customer and agent values', async () => {
