@@ -2,40 +2,36 @@
 // Fernet throughput on WebCrypto (the same src/platform/fernet.ts the Worker runs).
 import { randomUUID } from 'node:crypto'
 import { createFernet, generateFernetKey } from '../../src/platform/fernet.ts'
+import { oncePerRun } from '../fixtures.ts'
 import type { BenchContext, CustomBenchmark, HttpRequestSpec, HttpScenario } from '../types.ts'
 
 /** The key bench/run.ts gives the Worker. */
 const WORKER_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='
 
-let fixture: Promise<{ agentId: string; integrationId: string }> | undefined
-
-function benchIntegration(ctx: BenchContext) {
-  fixture ??= (async () => {
-    const tag = randomUUID().slice(0, 8)
-    const fernet = createFernet(WORKER_KEY)
-    const [customer] = await ctx.sql`
-      INSERT INTO customers (name, slug, email) VALUES (${`Bench int ${tag}`}, ${`bench-int-${tag}`}, ${`int-${tag}@example.com`})
-      RETURNING id`
-    const [type] = await ctx.sql`
-      INSERT INTO agent_types (name, slug, system_prompt_template) VALUES (${`Bench int ${tag}`}, ${`bench-int-${tag}`}, 'x')
-      RETURNING id`
-    const [agent] = await ctx.sql`
-      INSERT INTO agent_instances (customer_id, agent_type_id, name, api_key_prefix, api_key_hash)
-      VALUES (${customer!.id}, ${type!.id}, 'Bench agent', ${`efk_int${tag}`}, ${randomUUID()})
-      RETURNING id`
-    const [provider] = await ctx.sql`
-      INSERT INTO integration_providers (name, slug, authorize_url, token_url, client_id)
-      VALUES ('Bench provider', ${`bench-provider-${tag}`}, 'https://provider.example/a', 'https://provider.example/t', 'cid')
-      RETURNING id`
-    const [integration] = await ctx.sql`
-      INSERT INTO integrations (customer_id, provider_id, account_id, access_token, refresh_token, token_expires_at)
-      VALUES (${customer!.id}, ${provider!.id}, 'bench', ${await fernet.encrypt(`ya29.${randomUUID()}`)},
-              ${await fernet.encrypt(`1//${randomUUID()}`)}, now() + interval '30 days')
-      RETURNING id`
-    return { agentId: agent!.id as string, integrationId: integration!.id as string }
-  })()
-  return fixture
-}
+/** A customer's agent and one active integration with Fernet-encrypted tokens. */
+const benchIntegration = oncePerRun(async (ctx, tag) => {
+  const fernet = createFernet(WORKER_KEY)
+  const [customer] = await ctx.sql`
+    INSERT INTO customers (name, slug, email) VALUES (${`Bench int ${tag}`}, ${`bench-int-${tag}`}, ${`int-${tag}@example.com`})
+    RETURNING id`
+  const [type] = await ctx.sql`
+    INSERT INTO agent_types (name, slug, system_prompt_template) VALUES (${`Bench int ${tag}`}, ${`bench-int-${tag}`}, 'x')
+    RETURNING id`
+  const [agent] = await ctx.sql`
+    INSERT INTO agent_instances (customer_id, agent_type_id, name, api_key_prefix, api_key_hash)
+    VALUES (${customer!.id}, ${type!.id}, 'Bench agent', ${`efk_int${tag}`}, ${randomUUID()})
+    RETURNING id`
+  const [provider] = await ctx.sql`
+    INSERT INTO integration_providers (name, slug, authorize_url, token_url, client_id)
+    VALUES ('Bench provider', ${`bench-provider-${tag}`}, 'https://provider.example/a', 'https://provider.example/t', 'cid')
+    RETURNING id`
+  const [integration] = await ctx.sql`
+    INSERT INTO integrations (customer_id, provider_id, account_id, access_token, refresh_token, token_expires_at)
+    VALUES (${customer!.id}, ${provider!.id}, 'bench', ${await fernet.encrypt(`ya29.${randomUUID()}`)},
+            ${await fernet.encrypt(`1//${randomUUID()}`)}, now() + interval '30 days')
+    RETURNING id`
+  return { agentId: agent!.id as string, integrationId: integration!.id as string }
+})
 
 const headers = (ctx: BenchContext, agentId: string) => ({
   Authorization: `Bearer ${ctx.serviceSecret}`,

@@ -1,52 +1,41 @@
 // Customer web app under load: the signed-in dashboard, a wizard step, and the login itself
 // (PBKDF2-SHA256 at 100,000 iterations, the deliberate cost of every password check).
-import { createHash, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { oncePerRun } from '../fixtures.ts'
 import type { BenchContext, HttpRequestSpec, HttpScenario } from '../types.ts'
 
-interface Fixture {
-  email: string
-  password: string
-  cookie: string
-}
-
-let fixture: Promise<Fixture> | undefined
-
 /** A customer with a trial-like subscription, two agents, a knowledge base, a user and a live session. */
-function benchAccount(ctx: BenchContext): Promise<Fixture> {
-  fixture ??= (async () => {
-    const tag = randomUUID().slice(0, 8)
-    const email = `web-bench-${tag}@example.com`
-    const password = `bench-password-${tag}`
-    const salt = randomBytes(16)
-    const hash = pbkdf2Sync(password, salt, 100_000, 32, 'sha256')
-    const passwordHash = `pbkdf2-sha256$100000$${salt.toString('base64')}$${hash.toString('base64')}`
-    const [customer] = await ctx.sql`
-      INSERT INTO customers (name, slug, email) VALUES (${`Web bench ${tag}`}, ${`web-bench-${tag}`}, ${email})
-      RETURNING id`
-    const [user] = await ctx.sql`
-      INSERT INTO customer_users (customer_id, email, role, password_hash)
-      VALUES (${customer!.id}, ${email}, 'admin', ${passwordHash}) RETURNING id`
-    const [plan] = await ctx.sql`SELECT id FROM plans WHERE slug = 'pro'`
+const benchAccount = oncePerRun(async (ctx, tag) => {
+  const email = `web-bench-${tag}@example.com`
+  const password = `bench-password-${tag}`
+  const salt = randomBytes(16)
+  const hash = pbkdf2Sync(password, salt, 100_000, 32, 'sha256')
+  const passwordHash = `pbkdf2-sha256$100000$${salt.toString('base64')}$${hash.toString('base64')}`
+  const [customer] = await ctx.sql`
+    INSERT INTO customers (name, slug, email) VALUES (${`Web bench ${tag}`}, ${`web-bench-${tag}`}, ${email})
+    RETURNING id`
+  const [user] = await ctx.sql`
+    INSERT INTO customer_users (customer_id, email, role, password_hash)
+    VALUES (${customer!.id}, ${email}, 'admin', ${passwordHash}) RETURNING id`
+  const [plan] = await ctx.sql`SELECT id FROM plans WHERE slug = 'pro'`
+  await ctx.sql`
+    INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
+    VALUES (${customer!.id}, ${plan!.id}, 'active', now() - interval '1 day', now() + interval '30 days')`
+  const [kb] = await ctx.sql`
+    INSERT INTO knowledge_bases (customer_id, name) VALUES (${customer!.id}, 'Bench docs') RETURNING id`
+  const [type] = await ctx.sql`SELECT id FROM agent_types WHERE slug = 'customer-support'`
+  for (const n of [1, 2]) {
     await ctx.sql`
-      INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
-      VALUES (${customer!.id}, ${plan!.id}, 'active', now() - interval '1 day', now() + interval '30 days')`
-    const [kb] = await ctx.sql`
-      INSERT INTO knowledge_bases (customer_id, name) VALUES (${customer!.id}, 'Bench docs') RETURNING id`
-    const [type] = await ctx.sql`SELECT id FROM agent_types WHERE slug = 'customer-support'`
-    for (const n of [1, 2]) {
-      await ctx.sql`
-        INSERT INTO agent_instances (customer_id, agent_type_id, name, knowledge_base_id, api_key_prefix, api_key_hash)
-        VALUES (${customer!.id}, ${type!.id}, ${`Bench agent ${n}`}, ${kb!.id}, ${`efk_web${tag}${n}`}, ${'0'.repeat(64)})`
-    }
-    const token = randomBytes(32).toString('base64url')
-    const id = createHash('sha256').update(token).digest('hex')
-    await ctx.sql`
-      INSERT INTO customer_sessions (id, user_id, customer_id, csrf_token, expires_at)
-      VALUES (${id}, ${user!.id}, ${customer!.id}, ${randomBytes(24).toString('base64url')}, now() + interval '7 days')`
-    return { email, password, cookie: `__Host-session=${token}` }
-  })()
-  return fixture
-}
+      INSERT INTO agent_instances (customer_id, agent_type_id, name, knowledge_base_id, api_key_prefix, api_key_hash)
+      VALUES (${customer!.id}, ${type!.id}, ${`Bench agent ${n}`}, ${kb!.id}, ${`efk_web${tag}${n}`}, ${'0'.repeat(64)})`
+  }
+  const token = randomBytes(32).toString('base64url')
+  const id = createHash('sha256').update(token).digest('hex')
+  await ctx.sql`
+    INSERT INTO customer_sessions (id, user_id, customer_id, csrf_token, expires_at)
+    VALUES (${id}, ${user!.id}, ${customer!.id}, ${randomBytes(24).toString('base64url')}, now() + interval '7 days')`
+  return { email, password, cookie: `__Host-session=${token}` }
+})
 
 export const webScenarios: HttpScenario[] = [
   {
