@@ -4,7 +4,7 @@ import { type SearchMode, searchKnowledgeBase } from '../../src/knowledge/search
 import { testDb } from '../support/db'
 import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
-import { queryEmbedding, vectorWithScore } from '../support/knowledge'
+import { descendingChunks, queryEmbedding, scoredChunks, vectorWithScore } from '../support/knowledge'
 
 async function setup() {
   const { db } = testDb()
@@ -22,18 +22,10 @@ describe('searchKnowledgeBase in vector mode (spec 5.3)', () => {
   it('returns chunks ordered by similarity, with score, document and chunk index', async () => {
     const { f, doc, search } = await setup()
     const q = await queryEmbedding('password reset help')
-    await f.documentChunk({
-      documentId: doc.id,
-      content: 'Company holiday schedule',
-      chunkIndex: 5,
-      embedding: vectorWithScore(q, 0.1),
-    })
-    await f.documentChunk({
-      documentId: doc.id,
-      content: 'How to reset your password',
-      chunkIndex: 1,
-      embedding: vectorWithScore(q, 0.9),
-    })
+    await scoredChunks(f, doc.id, q, [
+      { content: 'Company holiday schedule', chunkIndex: 5, score: 0.1 },
+      { content: 'How to reset your password', chunkIndex: 1, score: 0.9 },
+    ])
     const results = await search('password reset help', { topK: 5 })
     expect(results.map((r) => r.content)).toEqual(['How to reset your password', 'Company holiday schedule'])
     expect(results[0]).toMatchObject({ documentId: doc.id, documentTitle: doc.title, chunkIndex: 1 })
@@ -44,8 +36,10 @@ describe('searchKnowledgeBase in vector mode (spec 5.3)', () => {
   it('filters results below min_score', async () => {
     const { f, doc, search } = await setup()
     const q = await queryEmbedding('password reset')
-    await f.documentChunk({ documentId: doc.id, content: 'Unrelated content', embedding: vectorWithScore(q, 0.3) })
-    await f.documentChunk({ documentId: doc.id, content: 'Close enough', embedding: vectorWithScore(q, 0.85) })
+    await scoredChunks(f, doc.id, q, [
+      { content: 'Unrelated content', score: 0.3 },
+      { content: 'Close enough', score: 0.85 },
+    ])
     const results = await search('password reset', { topK: 5, minScore: 0.8 })
     expect(results.map((r) => r.content)).toEqual(['Close enough'])
     expect(await search('password reset', { topK: 5, minScore: 0.9 })).toEqual([])
@@ -54,15 +48,7 @@ describe('searchKnowledgeBase in vector mode (spec 5.3)', () => {
   it('returns at most top_k results, the best ones', async () => {
     const { f, doc, search } = await setup()
     const q = await queryEmbedding('test')
-    for (let i = 0; i < 10; i++) {
-      await f.documentChunk({
-        documentId: doc.id,
-        content: `Content ${i}`,
-        // Not neighbours: neighbouring chunks of one document collapse into one result.
-        chunkIndex: i * 2,
-        embedding: vectorWithScore(q, 0.9 - i * 0.05, i + 1),
-      })
-    }
+    await descendingChunks(f, doc.id, q, { label: 'Content', count: 10, best: 0.9, step: 0.05 })
     const results = await search('test', { topK: 3 })
     expect(results.map((r) => r.content)).toEqual(['Content 0', 'Content 1', 'Content 2'])
   })
@@ -108,14 +94,7 @@ describe('searchKnowledgeBase in vector mode (spec 5.3)', () => {
       embedding: vectorWithScore(q, 0.95 - i * 0.0001, i + 7),
     }))
     for (let i = 0; i < rows.length; i += 100) await db.insert(documentChunks).values(rows.slice(i, i + 100))
-    for (let i = 0; i < 12; i++) {
-      await f.documentChunk({
-        documentId: doc.id,
-        content: `Mine ${i}`,
-        chunkIndex: i * 2,
-        embedding: vectorWithScore(q, 0.6 - i * 0.01, i + 1),
-      })
-    }
+    await descendingChunks(f, doc.id, q, { label: 'Mine', count: 12, best: 0.6, step: 0.01 })
     const expected = Array.from({ length: 10 }, (_, i) => `Mine ${i}`)
     const results = await search('small kb needle', { topK: 10 })
     expect(results.map((r) => r.content)).toEqual(expected)

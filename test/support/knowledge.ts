@@ -18,6 +18,7 @@ import sampleMd from '../fixtures/knowledge/sample.md?inline'
 import samplePdf from '../fixtures/knowledge/sample.pdf?inline'
 import sampleTxt from '../fixtures/knowledge/sample.txt?inline'
 import { env, testConfig } from './env'
+import type { Factories } from './factories'
 
 const FIXTURES = {
   'sample.txt': sampleTxt,
@@ -111,4 +112,38 @@ export function vectorWithScore(q: Float32Array, score: number, seed = 1): numbe
   const norm = Math.sqrt(u.reduce((s, v) => s + v * v, 0))
   const side = Math.sqrt(Math.max(0, 1 - score * score))
   return Array.from(q, (v, i) => score * v + (side * u[i]!) / norm)
+}
+
+export interface ScoredChunk {
+  content: string
+  /** The chunk's cosine similarity with the query (see {@link vectorWithScore}). */
+  score: number
+  chunkIndex?: number
+  seed?: number
+}
+
+/** Chunks of `documentId` whose embeddings have exactly their `score` as similarity with `q`. */
+export async function scoredChunks(f: Factories, documentId: string, q: Float32Array, chunks: ScoredChunk[]) {
+  for (const { score, seed, ...chunk } of chunks) {
+    await f.documentChunk({ documentId, ...chunk, embedding: vectorWithScore(q, score, seed) })
+  }
+}
+
+/**
+ * `count` chunks `${label} 0`, `${label} 1`, ... scored `best`, `best - step`, ... against `q`. Their
+ * indexes are two apart: neighbouring chunks of one document collapse into one search result.
+ */
+export function descendingChunks(
+  f: Factories,
+  documentId: string,
+  q: Float32Array,
+  o: { label: string; count: number; best: number; step: number },
+) {
+  const chunks = Array.from({ length: o.count }, (_, i) => ({
+    content: `${o.label} ${i}`,
+    chunkIndex: i * 2,
+    score: o.best - i * o.step,
+    seed: i + 1,
+  }))
+  return scoredChunks(f, documentId, q, chunks)
 }

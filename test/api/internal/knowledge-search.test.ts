@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
 import { call, internalHeaders, statementsOf } from '../../support/http'
-import { queryEmbedding, vectorWithScore } from '../../support/knowledge'
+import { queryEmbedding, scoredChunks } from '../../support/knowledge'
 
 const search = (agentId: string | undefined, body: unknown, headers = internalHeaders(agentId)) =>
   call('/api/internal/knowledge/search', {
@@ -17,18 +17,10 @@ async function agentWithKnowledge() {
   const kb = await f.knowledgeBase()
   const doc = await f.knowledgeDocument({ knowledgeBaseId: kb.id, status: 'indexed' })
   const q = await queryEmbedding('how do refunds work')
-  await f.documentChunk({
-    documentId: doc.id,
-    content: 'Refunds take 14 days',
-    chunkIndex: 3,
-    embedding: vectorWithScore(q, 0.92),
-  })
-  await f.documentChunk({
-    documentId: doc.id,
-    content: 'Shipping is free',
-    chunkIndex: 7,
-    embedding: vectorWithScore(q, 0.2),
-  })
+  await scoredChunks(f, doc.id, q, [
+    { content: 'Refunds take 14 days', chunkIndex: 3, score: 0.92 },
+    { content: 'Shipping is free', chunkIndex: 7, score: 0.2 },
+  ])
   const agent = await f.agentInstance({ customerId: kb.customerId, knowledgeBaseId: kb.id })
   return { f, kb, doc, agent }
 }
