@@ -10,6 +10,13 @@ interface OpenApiDoc {
   components?: { securitySchemes?: Record<string, unknown>; schemas?: Record<string, unknown> }
 }
 
+async function documentedOperations() {
+  const doc = (await (await call('/api/internal/openapi.json', { headers: internalHeaders() })).json()) as OpenApiDoc
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
+  )
+}
+
 describe('GET /api/internal/openapi.json', () => {
   it('is an OpenAPI 3.1 document of every internal route, generated from the zod schemas', async () => {
     const res = await call('/api/internal/openapi.json', { headers: internalHeaders() })
@@ -45,13 +52,23 @@ describe('GET /api/internal/openapi.json', () => {
   })
 
   it('declares the bearer service secret on every operation', async () => {
-    const doc = (await (await call('/api/internal/openapi.json', { headers: internalHeaders() })).json()) as OpenApiDoc
-    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
-    )
+    const operations = await documentedOperations()
     expect(operations.length).toBeGreaterThanOrEqual(7)
     for (const { route, operation } of operations) {
       expect({ route, security: operation.security }).toEqual({ route, security: [{ serviceSecret: [] }] })
+    }
+  })
+
+  it('documents on every operation the 401 of a wrong secret and the 503 of an unreachable database', async () => {
+    const operations = await documentedOperations()
+    for (const { route, operation } of operations) {
+      for (const status of ['401', '503']) {
+        expect({ route, status, response: operation.responses[status] }).toMatchObject({
+          route,
+          status,
+          response: { description: expect.stringMatching(/\w/), content: { 'application/json': expect.anything() } },
+        })
+      }
     }
   })
 })

@@ -1,21 +1,13 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { canRespondFromRow, readCanRespondRow } from '../../../billing/rules/can-respond'
 import type { HonoEnv } from '../../../types'
 import { agentIdHeader, assertCallerMayAct } from '../auth'
-import {
-  agentHeader,
-  agentIdParams,
-  canRespondSchema,
-  errorResponses,
-  notFoundResponse,
-  serviceSecurity,
-} from './schemas'
+import { agentHeader, agentIdParams, canRespondSchema, errorResponses, internalRoute } from './schemas'
 
-export const canRespondRoute = createRoute({
+export const canRespondRoute = internalRoute({
   method: 'get',
   path: '/billing/can-respond/{agent_id}',
   summary: 'May the agent respond now (subscription, trial, plan limits, extra balance, grace period)',
-  security: serviceSecurity,
   request: { params: agentIdParams, headers: agentHeader(false) },
   responses: {
     200: {
@@ -26,8 +18,7 @@ export const canRespondRoute = createRoute({
         },
       },
     },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...errorResponses([400, 401, 403, 404, 503]),
   },
 })
 

@@ -1,15 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { agentConfigFromRow, readAgentConfigRow } from '../../../agents/config'
 import type { HonoEnv } from '../../../types'
 import { agentIdHeader, assertCallerMayAct, customerSuspended } from '../auth'
-import {
-  agentHeader,
-  agentIdParams,
-  canRespondSchema,
-  errorResponses,
-  notFoundResponse,
-  serviceSecurity,
-} from './schemas'
+import { agentHeader, agentIdParams, canRespondSchema, errorResponses, internalRoute } from './schemas'
 
 export const agentConfigSchema = z
   .object({
@@ -27,17 +20,15 @@ export const agentConfigSchema = z
   })
   .openapi('AgentConfig')
 
-export const configRoute = createRoute({
+export const configRoute = internalRoute({
   method: 'get',
   path: '/agent/{agent_id}/config',
   summary: 'Everything the runtime needs to run an agent; ETag = config_version',
-  security: serviceSecurity,
   request: { params: agentIdParams, headers: agentHeader(true) },
   responses: {
     200: { description: 'The agent config', content: { 'application/json': { schema: agentConfigSchema } } },
     304: { description: 'Unchanged since the config_version in If-None-Match' },
-    ...errorResponses,
-    ...notFoundResponse,
+    ...errorResponses([400, 401, 403, 404, 503]),
   },
 })
 

@@ -1,10 +1,10 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { INTEGRATION_STATUSES } from '../../../db/schema'
 import { getCredentials } from '../../../integrations/credentials'
 import { listIntegrations } from '../../../integrations/queries'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
-import { errorResponsesFor, serviceSecurity } from './schemas'
+import { errorResponses, internalRoute } from './schemas'
 
 const agentHeader = z.object({
   'x-agent-instance-id': z.string().openapi({ description: 'The agent the runtime acts for (UUID)' }),
@@ -37,11 +37,10 @@ const credentials = z
   })
   .openapi('IntegrationCredentials')
 
-const listRoute = createRoute({
+const listRoute = internalRoute({
   method: 'get',
   path: '/integrations',
   summary: "The agent's customer's integrations (no secrets)",
-  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: { headers: agentHeader },
   responses: {
@@ -49,20 +48,22 @@ const listRoute = createRoute({
       description: 'Integrations',
       content: { 'application/json': { schema: z.object({ integrations: z.array(integrationSummary) }) } },
     },
-    ...errorResponsesFor(401, 403),
+    ...errorResponses([401, 403, 503]),
   },
 })
 
-const credentialsRoute = createRoute({
+const credentialsRoute = internalRoute({
   method: 'get',
   path: '/integrations/{id}/credentials',
   summary: 'Decrypted credentials of one integration, refreshed first when expired',
-  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: { headers: agentHeader, params: z.object({ id: z.uuid() }) },
   responses: {
     200: { description: 'Credentials', content: { 'application/json': { schema: credentials } } },
-    ...errorResponsesFor(400, 401, 403, 404, 409, 503),
+    ...errorResponses([400, 401, 403, 404, 409, 503], {
+      404: "No such integration of the agent's customer",
+      409: 'The integration must be reconnected (revoked, or its refresh failed)',
+    }),
   },
 })
 

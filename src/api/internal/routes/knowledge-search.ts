@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { MAX_TOP_K, SEARCH_MODES, searchKnowledgeBase } from '../../../knowledge/search'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
-import { errorResponsesFor, serviceSecurity } from './schemas'
+import { errorResponses, internalRoute } from './schemas'
 
 const searchBody = z
   .object({
@@ -59,13 +59,12 @@ const searchResult = z
   })
   .openapi('KnowledgeSearchResult')
 
-const searchRoute = createRoute({
+const searchRoute = internalRoute({
   method: 'post',
   path: '/knowledge/search',
   summary: "Hybrid (keyword + vector) search over the calling agent's knowledge base",
   description:
     "One SQL statement per search, over the indexed documents of the agent's knowledge base. Neighbouring chunks of one document (which share a 50-token overlap) are collapsed: each result is its own passage.",
-  security: serviceSecurity,
   middleware: [agentAuth()] as const,
   request: {
     headers: z.object({ 'x-agent-instance-id': z.string().openapi({ description: 'The agent (UUID)' }) }),
@@ -81,7 +80,7 @@ const searchRoute = createRoute({
         },
       },
     },
-    ...errorResponsesFor(400, 401, 403, 503),
+    ...errorResponses([400, 401, 403, 503]),
   },
 })
 

@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi'
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
 import { CAN_RESPOND_REASONS } from '../../../billing/rules/can-respond'
 import { errorEnvelopeSchema } from '../../../http/errors'
 import { UUID } from '../../../platform/uuid'
@@ -23,24 +23,37 @@ export const agentHeader = (required: boolean) =>
       }),
   })
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorEnvelopeSchema } },
-})
-
-export const errorResponses = {
-  400: errorResponse('The request is not valid'),
-  401: errorResponse('Missing or wrong service secret, or an unknown agent in X-Agent-Instance-ID'),
-  403: errorResponse('The agent is inactive, not the agent in the path, or its customer is suspended'),
+const ERROR_DESCRIPTIONS = {
+  400: 'The request is not valid',
+  401: 'Missing or wrong service secret, or an unknown agent in X-Agent-Instance-ID',
+  403: 'The agent is inactive, not the agent in the path, or its customer is suspended',
+  404: 'No such agent, or no such record of its customer',
+  409: 'The record is not in a state that allows this (e.g. an integration that must be reconnected)',
+  413: 'The body is too large',
+  503: 'The database or a provider is unreachable right now; retry later (see Retry-After)',
 } as const
 
-/** Error responses of these statuses, each the error envelope, for routes that need other statuses. */
-export const errorResponsesFor = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, errorResponse('Error')]))
+type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
 
-export const notFoundResponse = { 404: errorResponse('No such agent') } as const
+/** The error envelope for each status, described; `overrides` says more where a route knows more. */
+export function errorResponses(statuses: ErrorStatus[], overrides: Partial<Record<ErrorStatus, string>> = {}) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: overrides[status] ?? ERROR_DESCRIPTIONS[status],
+        content: { 'application/json': { schema: errorEnvelopeSchema } },
+      },
+    ]),
+  )
+}
 
 export const serviceSecurity = [{ serviceSecret: [] }]
+
+/** A route under /api/internal: the service secret is its security, like every route there. */
+export const internalRoute = <P extends string, R extends Omit<RouteConfig, 'path' | 'security'> & { path: P }>(
+  route: R,
+) => createRoute({ ...route, security: serviceSecurity })
 
 const metricMap = z.object({ messages: z.number().optional(), tokens: z.number().optional() })
 

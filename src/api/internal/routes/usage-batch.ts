@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { toJSONSchema } from 'zod'
 import { ingestUsageBatch } from '../../../billing/rules/usage-ingest'
 import { queueUsageReports } from '../../../billing/rules/usage-queue'
@@ -10,9 +10,8 @@ import {
 } from '../../../billing/rules/usage-report'
 import { isDatabaseUnavailable } from '../../../db/unavailable'
 import { TooLarge, Unavailable } from '../../../errors'
-import { errorEnvelopeSchema } from '../../../http/errors'
 import type { HonoEnv } from '../../../types'
-import { errorResponses, serviceSecurity } from './schemas'
+import { errorResponses, internalRoute } from './schemas'
 
 const usageReportJsonSchema = toJSONSchema(usageReportSchema, { target: 'draft-2020-12', io: 'input' })
 
@@ -47,7 +46,7 @@ export const usageBatchQueuedSchema = z
   })
   .openapi('UsageBatchQueued')
 
-export const usageBatchRoute = createRoute({
+export const usageBatchRoute = internalRoute({
   method: 'post',
   path: '/usage/batch',
   summary: 'Usage reports from the runtime (up to 1,000); a request_id counts once, ever',
@@ -59,7 +58,6 @@ export const usageBatchRoute = createRoute({
     '(between two subscriptions), `timestamp_in_future` (over 5 minutes ahead), `unknown_agent`,',
     '`no_subscription`, `duplicate_request_id`, `invalid_report`.',
   ].join(' '),
-  security: serviceSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: batchBody } } } },
   responses: {
     200: {
@@ -72,12 +70,10 @@ export const usageBatchRoute = createRoute({
         'will be counted when it is back (a request_id still counts once); do not resend them',
       content: { 'application/json': { schema: usageBatchQueuedSchema } },
     },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    413: {
-      description: `More than ${MAX_REPORTS_PER_BATCH} reports, or a body over ${MAX_BATCH_BODY_BYTES} bytes`,
-      content: { 'application/json': { schema: errorEnvelopeSchema } },
-    },
+    ...errorResponses([400, 401, 413, 503], {
+      413: `More than ${MAX_REPORTS_PER_BATCH} reports, or a body over ${MAX_BATCH_BODY_BYTES} bytes`,
+      503: 'The database is unreachable and the reports could not be queued either; resend the batch later',
+    }),
   },
 })
 

@@ -1,8 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { findApiKeyOwner } from '../../../agents/api-keys'
 import { HttpError } from '../../../http/errors'
 import type { HonoEnv } from '../../../types'
-import { errorResponses, serviceSecurity } from './schemas'
+import { errorResponses, internalRoute } from './schemas'
 
 export const validateKeySchema = z
   .object({
@@ -16,12 +16,11 @@ export const validateKeySchema = z
   })
   .openapi('ValidateKey')
 
-export const validateKeyRoute = createRoute({
+export const validateKeyRoute = internalRoute({
   method: 'get',
   path: '/agent/validate-key',
   summary:
     "Checks an agent's API key (X-API-Key); 200 {valid: false} for any unknown, malformed or wrong key, and for a suspended customer's keys",
-  security: serviceSecurity,
   request: {
     headers: z.object({
       'x-api-key': z
@@ -42,8 +41,7 @@ export const validateKeyRoute = createRoute({
       description: 'Whether the key is valid, and whose it is',
       content: { 'application/json': { schema: validateKeySchema } },
     },
-    400: errorResponses[400],
-    401: errorResponses[401],
+    ...errorResponses([400, 401, 503]),
   },
 })
 
