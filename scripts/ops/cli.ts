@@ -18,6 +18,12 @@ import {
   retryFailedNotifications,
   suspendCustomer,
 } from '../../src/ops/actions.ts'
+import {
+  customerAgents,
+  customerIntegrations,
+  recentNotifications,
+  recentStripeEvents,
+} from '../../src/ops/customer-detail.ts'
 import { isUuid } from '../../src/platform/uuid.ts'
 import {
   CATALOG_KINDS,
@@ -329,32 +335,26 @@ const commands = {
     const ref = await findCustomer(ctx.db, one(rest, 'customer (id, email or Stripe customer id)'))
     const [summary] = await customerSummaries(ctx.db, sql`c.id = ${ref.id}::uuid`)
     if (!summary) throw new OpsError('The customer was deleted meanwhile.', 'not_found')
-    const agents = (
-      await ctx.db.execute<Row>(sql`
-        SELECT a.id, a.name, t.slug AS type, a.is_active, a.disabled_reason, a.api_key_prefix
-        FROM agent_instances a JOIN agent_types t ON t.id = a.agent_type_id
-        WHERE a.customer_id = ${ref.id}::uuid ORDER BY a.created_at`)
-    ).rows.map((a) => ({
-      id: String(a.id),
-      name: String(a.name),
-      type: String(a.type),
-      state: a.is_active && summary.can_respond ? 'on' : 'off',
-      why_off: whyOff(a, summary),
-      api_key_prefix: String(a.api_key_prefix),
+    const [agentRows, integrationRows, ledgerRows, notificationRows, eventRows] = await Promise.all([
+      customerAgents(ctx.db, ref.id),
+      customerIntegrations(ctx.db, ref.id),
+      recentLedgerEntries(ctx.db, ref.id, 10),
+      recentNotifications(ctx.db, ref.id, 5),
+      recentStripeEvents(ctx.db, ref.id, 5),
+    ])
+    const agents = agentRows.map(({ isActive, apiKeyPrefix, ...agent }) => ({
+      id: agent.id,
+      name: agent.name,
+      type: agent.type,
+      state: isActive && summary.can_respond ? 'on' : 'off',
+      why_off: whyOff({ isActive, disabledReason: agent.disabledReason }, summary),
+      api_key_prefix: apiKeyPrefix,
     }))
-    // Explicit columns: access and refresh tokens are never read.
-    const integrations = (
-      await ctx.db.execute<Row>(sql`
-        SELECT p.slug AS provider, i.account_name, i.status, i.token_expires_at
-        FROM integrations i JOIN integration_providers p ON p.id = i.provider_id
-        WHERE i.customer_id = ${ref.id}::uuid ORDER BY p.slug`)
-    ).rows.map((i) => ({
-      provider: String(i.provider),
-      account: String(i.account_name),
-      status: String(i.status),
-      expires_at: i.token_expires_at ? iso(i.token_expires_at) : null,
+    const integrations = integrationRows.map(({ expiresAt, ...integration }) => ({
+      ...integration,
+      expires_at: expiresAt ? expiresAt.toISOString() : null,
     }))
-    const ledger = (await recentLedgerEntries(ctx.db, ref.id, 10)).map((e) => ({
+    const ledger = ledgerRows.map((e) => ({
       at: e.createdAt.toISOString(),
       kind: e.kind,
       amount_cents: e.amountCents,
@@ -362,17 +362,8 @@ const commands = {
       source:
         e.stripeCheckoutSessionId ?? (e.periodStart ? `period ${day(e.periodStart)}` : (e.operatorActionId ?? '')),
     }))
-    const notifications = (
-      await ctx.db.execute<Row>(sql`
-        SELECT kind, status, subject, created_at, sent_at FROM notifications
-        WHERE customer_id = ${ref.id}::uuid ORDER BY created_at DESC LIMIT 5`)
-    ).rows.map((n) => ({ at: iso(n.created_at), kind: n.kind, status: n.status, subject: n.subject }))
-    // Events whose processing resolved no customer of ours (unhandled types) belong to nobody here.
-    const stripeEvents = (
-      await ctx.db.execute<Row>(sql`
-        SELECT id, type, status, processed_at FROM stripe_events
-        WHERE customer_id = ${ref.id}::uuid ORDER BY processed_at DESC LIMIT 5`)
-    ).rows.map((e) => ({ id: String(e.id), type: String(e.type), status: String(e.status), at: iso(e.processed_at) }))
+    const notifications = notificationRows.map((n) => ({ ...n, at: n.at.toISOString() }))
+    const stripeEvents = eventRows.map((e) => ({ ...e, at: e.at.toISOString() }))
     const actions = await operatorLog(ctx.db, ref.id, 5)
     const detail = {
       customer: summary,
@@ -655,11 +646,11 @@ function snake(result: Record<string, unknown>) {
   )
 }
 
-function whyOff(agent: Row, summary: Summary): string {
+function whyOff(agent: { isActive: boolean; disabledReason: string | null }, summary: Summary): string {
   if (summary.status === 'suspended') return 'customer suspended (ops resume)'
-  if (!agent.is_active) {
-    if (agent.disabled_reason === 'manual') return 'switched off by the customer'
-    if (agent.disabled_reason) return `${agent.disabled_reason} (back on when billing allows: top-up, credit, plan)`
+  if (!agent.isActive) {
+    if (agent.disabledReason === 'manual') return 'switched off by the customer'
+    if (agent.disabledReason) return `${agent.disabledReason} (back on when billing allows: top-up, credit, plan)`
     return 'off'
   }
   return summary.can_respond ? '' : (summary.reason_code ?? 'billing')

@@ -50,9 +50,24 @@ export const LoginPage: FC<LoginProps> = ({ email, next, error, notice }) => (
   </section>
 )
 
+const SIGNUP_FIELDS = [
+  { name: 'company_name', label: 'Company name', autocomplete: 'organization' },
+  { name: 'email', label: 'Work email', type: 'email', autocomplete: 'email' },
+  {
+    name: 'password',
+    label: 'Password',
+    type: 'password',
+    autocomplete: 'new-password',
+    help: 'At least 10 characters.',
+  },
+] as const
+
+type SignupField = (typeof SIGNUP_FIELDS)[number]['name']
+
 export interface SignupProps {
-  values?: { company_name?: string; email?: string }
-  errors?: Partial<Record<'company_name' | 'email' | 'password', string>>
+  /** What the customer typed, shown again; a password never is (TextField leaves it out). */
+  values?: Partial<Record<SignupField, string>>
+  errors?: Partial<Record<SignupField, string>>
   /** A refusal of the whole form (too many sign-ups), shown above it. */
   error?: string
 }
@@ -71,29 +86,9 @@ export const SignupPage: FC<SignupProps> = ({ values = {}, errors = {}, error })
       </div>
     ) : null}
     <form method="post" action="/signup" novalidate>
-      <TextField
-        name="company_name"
-        label="Company name"
-        value={values.company_name}
-        error={errors.company_name}
-        autocomplete="organization"
-      />
-      <TextField
-        name="email"
-        label="Work email"
-        type="email"
-        value={values.email}
-        error={errors.email}
-        autocomplete="email"
-      />
-      <TextField
-        name="password"
-        label="Password"
-        type="password"
-        error={errors.password}
-        autocomplete="new-password"
-        help="At least 10 characters."
-      />
+      {SIGNUP_FIELDS.map((field) => (
+        <TextField {...field} value={values[field.name]} error={errors[field.name]} />
+      ))}
       <div class="actions">
         <button type="submit">Create account</button>
         <span class="push muted small">

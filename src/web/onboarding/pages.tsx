@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx'
+import type { Child, FC } from 'hono/jsx'
 import type { KnowledgeBaseOption } from '../../agents/onboarding/knowledge-base-step'
 import type { KnowledgeBaseSpec, WizardStep } from '../../agents/onboarding/schema'
 import { SchemaField } from '../shared/field'
@@ -35,6 +35,24 @@ const Progress: FC<{ steps: WizardStep[]; current: WizardStep; done: Set<string>
   </nav>
 )
 
+type KnowledgeBaseChoiceValue = 'existing' | 'new' | 'none'
+
+/** One way to answer the knowledge-base question: its radio button, and the field it needs. */
+const KnowledgeBaseChoice: FC<{
+  value: KnowledgeBaseChoiceValue
+  choice: string
+  label: string
+  children?: Child
+}> = ({ value, choice, label, children }) => (
+  <div class="kb-choice">
+    <label>
+      <input type="radio" name="kb_choice" value={value} checked={choice === value} />
+      {label}
+    </label>
+    {children}
+  </div>
+)
+
 const KnowledgeBaseFields: FC<{
   spec: KnowledgeBaseSpec
   options: KnowledgeBaseOption[]
@@ -48,11 +66,7 @@ const KnowledgeBaseFields: FC<{
     <fieldset class={errors.kb_choice ? 'field invalid' : 'field'}>
       <legend>Which knowledge base should this agent answer from?</legend>
       {canUseExisting ? (
-        <div class="kb-choice">
-          <label>
-            <input type="radio" name="kb_choice" value="existing" checked={choice === 'existing'} />
-            Use an existing knowledge base
-          </label>
+        <KnowledgeBaseChoice value="existing" choice={choice} label="Use an existing knowledge base">
           <div class={`field${errors.kb_id ? ' invalid' : ''}`}>
             <label for="field-kb_id">Knowledge base</label>
             <select id="field-kb_id" name="kb_id">
@@ -64,14 +78,10 @@ const KnowledgeBaseFields: FC<{
             </select>
             {errors.kb_id ? <p class="error">{errors.kb_id}</p> : null}
           </div>
-        </div>
+        </KnowledgeBaseChoice>
       ) : null}
       {spec.allow_create_new ? (
-        <div class="kb-choice">
-          <label>
-            <input type="radio" name="kb_choice" value="new" checked={choice === 'new'} />
-            Create a new knowledge base
-          </label>
+        <KnowledgeBaseChoice value="new" choice={choice} label="Create a new knowledge base">
           <div class={`field${errors.kb_name ? ' invalid' : ''}`}>
             <label for="field-kb_name">Name</label>
             <input
@@ -85,15 +95,10 @@ const KnowledgeBaseFields: FC<{
             {errors.kb_name ? <p class="error">{errors.kb_name}</p> : null}
             <p class="help">You can upload documents to it after the agent is created.</p>
           </div>
-        </div>
+        </KnowledgeBaseChoice>
       ) : null}
       {spec.required ? null : (
-        <div class="kb-choice">
-          <label>
-            <input type="radio" name="kb_choice" value="none" checked={choice === 'none'} />
-            No knowledge base for now (optional)
-          </label>
-        </div>
+        <KnowledgeBaseChoice value="none" choice={choice} label="No knowledge base for now (optional)" />
       )}
       {errors.kb_choice ? <p class="error">{errors.kb_choice}</p> : null}
     </fieldset>
