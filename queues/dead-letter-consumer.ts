@@ -1,7 +1,7 @@
 import type { AppConfig } from '../src/env'
 import { giveUpOnDocument } from '../src/knowledge/process-document'
-import { documentMessageSchema } from '../src/knowledge/queue-message'
 import type { Logger } from '../src/platform/logger'
+import { documentMessages } from './document-consumer'
 import { consumeEachMessage } from './each-message'
 
 /** Messages whose retries ran out: their documents are marked `error` for good. */
@@ -13,9 +13,8 @@ export async function consumeDeadLetters(
     batch,
     {
       ...deps,
+      ...documentMessages,
       kind: 'dead-lettered document message',
-      schema: documentMessageSchema,
-      describe: ({ documentId }) => ({ document_id: documentId }),
     },
     async ({ documentId }, _message, db) => {
       await giveUpOnDocument(db, documentId)

@@ -10,6 +10,12 @@ interface Deps {
   bucket: R2Bucket
 }
 
+/** How a document message reads and what of it a log may name (its dead letters read the same). */
+export const documentMessages = {
+  schema: documentMessageSchema,
+  describe: ({ documentId }: { documentId: string }) => ({ document_id: documentId }),
+}
+
 /**
  * A document can take much of the Worker's memory: wrangler.toml sets `max_batch_size = 1`, so a
  * run killed for CPU or memory costs only its own message an attempt.
@@ -19,9 +25,8 @@ export async function consumeDocuments(batch: MessageBatch<unknown>, deps: Deps)
     batch,
     {
       ...deps,
+      ...documentMessages,
       kind: 'document message',
-      schema: documentMessageSchema,
-      describe: ({ documentId }) => ({ document_id: documentId }),
     },
     async ({ documentId }, message, db) => {
       const outcome = await processDocument(

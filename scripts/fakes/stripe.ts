@@ -23,6 +23,8 @@ type StripeObject = Record<string, unknown> & { id: string }
 
 const newId = (prefix: string) => `${prefix}_fake_${randomBytes(8).toString('hex')}`
 const now = () => Math.floor(Date.now() / 1000)
+/** What every object Stripe creates starts with. */
+const newObject = (prefix: string, object: string) => ({ id: newId(prefix), object, created: now() })
 
 function stripeError(res: ServerResponse, status: number, message: string, code?: string) {
   sendJson(res, status, { error: { type: 'invalid_request_error', message, ...(code ? { code } : {}) } })
@@ -85,9 +87,7 @@ export async function startFakeStripe(port = 0) {
 
     if (method === 'POST' && path === '/v1/customers') {
       const customer = {
-        id: newId('cus'),
-        object: 'customer',
-        created: now(),
+        ...newObject('cus', 'customer'),
         email: params.email ?? null,
         name: params.name ?? null,
         metadata: nested(params, 'metadata'),
@@ -99,11 +99,9 @@ export async function startFakeStripe(port = 0) {
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       if (!params.customer) return stripeError(res, 400, 'customer is required by this stand-in')
       if (!params.success_url) return stripeError(res, 400, 'Missing required param: success_url.')
-      const id = newId('cs')
+      const session = newObject('cs', 'checkout.session')
       return sendJson(res, 200, {
-        id,
-        object: 'checkout.session',
-        created: now(),
+        ...session,
         mode: params.mode,
         customer: params.customer,
         client_reference_id: params.client_reference_id ?? null,
@@ -112,20 +110,18 @@ export async function startFakeStripe(port = 0) {
         cancel_url: params.cancel_url ?? null,
         status: 'open',
         payment_status: 'unpaid',
-        url: `https://checkout.stripe.com/c/pay/${id}`,
+        url: `https://checkout.stripe.com/c/pay/${session.id}`,
       })
     }
 
     if (method === 'POST' && path === '/v1/billing_portal/sessions') {
       if (!params.customer) return stripeError(res, 400, 'Missing required param: customer.')
-      const id = newId('bps')
+      const session = newObject('bps', 'billing_portal.session')
       return sendJson(res, 200, {
-        id,
-        object: 'billing_portal.session',
-        created: now(),
+        ...session,
         customer: params.customer,
         return_url: params.return_url ?? null,
-        url: `https://billing.stripe.com/p/session/${id}`,
+        url: `https://billing.stripe.com/p/session/${session.id}`,
       })
     }
 

@@ -105,6 +105,18 @@ const KnowledgeBaseFields: FC<{
   )
 }
 
+/** Where the wizard leaves the customer: the way onward as the main button, the dashboard beside it. */
+const OnwardOrDashboard: FC<{ href: string; label: string }> = ({ href, label }) => (
+  <div class="actions">
+    <a class="button" href={href}>
+      {label}
+    </a>
+    <a class="button secondary" href="/dashboard">
+      Dashboard
+    </a>
+  </div>
+)
+
 /** One wizard step; the form posts to the step's URL and works the same with or without HTMX. */
 export const WizardPage: FC<WizardProps> = (p) => {
   const index = p.steps.indexOf(p.current)
@@ -166,14 +178,7 @@ export const AgentCreatedPage: FC<{ agentId: string; agentName: string; apiKey: 
     <h1>{agentName} is ready</h1>
     <p>Your agent was created and is active. Connect it to your site with its API key.</p>
     <KeyReveal apiKey={apiKey} />
-    <div class="actions">
-      <a class="button" href={`/agents/${agentId}`}>
-        Go to the agent
-      </a>
-      <a class="button secondary" href="/dashboard">
-        Dashboard
-      </a>
-    </div>
+    <OnwardOrDashboard href={`/agents/${agentId}`} label="Go to the agent" />
   </section>
 )
 
@@ -204,13 +209,6 @@ export const PlanLimitPage: FC<{ message: string }> = ({ message }) => (
       <p>{message}</p>
     </div>
     <p>Once you have upgraded, come back here to finish the setup: answers you already gave are kept.</p>
-    <div class="actions">
-      <a class="button" href="/billing">
-        Upgrade your plan
-      </a>
-      <a class="button secondary" href="/dashboard">
-        Dashboard
-      </a>
-    </div>
+    <OnwardOrDashboard href="/billing" label="Upgrade your plan" />
   </section>
 )
