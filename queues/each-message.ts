@@ -30,7 +30,7 @@ export async function consumeEachMessage<Body>(
   handle: (body: Body, message: Message<unknown>, db: Database) => Promise<MessageOutcome>,
 ): Promise<void> {
   const { logger, kind } = options
-  const database = createDb(options.config, logger)
+  const database = createDb(options.config, logger, 'background')
   try {
     for (const message of batch.messages) {
       const body = options.schema.safeParse(message.body)

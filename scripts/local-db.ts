@@ -60,6 +60,8 @@ export async function startWebSocketRelay(host: string, port: number) {
   })
   const wss = new WebSocketServer({ server })
   let refusing = false
+  let stallingQueries = false
+  const stalled = new Set<WS.WebSocket>()
   wss.on('connection', (ws, req) => {
     if (refusing) {
       ws.terminate()
@@ -78,17 +80,40 @@ export async function startWebSocketRelay(host: string, port: number) {
       ws.terminate()
     }
     ws.on('message', (data: Buffer) => {
+      // A stalled connection is a database that stopped answering: nothing passes either way,
+      // except that a client hanging up (Terminate) still closes it.
+      if (stallingQueries && isQueryStart(data)) stalled.add(ws)
+      if (stalled.has(ws)) {
+        if (endsWithTerminate(data)) end()
+        return
+      }
       tcp.write(data)
       // A client that sends Terminate is done. Workers do not always finish the WebSocket
       // close handshake, so close both sides now instead of holding a database connection open.
       if (endsWithTerminate(data)) tcp.end()
     })
-    tcp.on('data', (data) => ws.send(data))
+    tcp.on('data', (data) => {
+      if (!stalled.has(ws)) ws.send(data)
+    })
     tcp.on('close', end)
     tcp.on('error', end)
-    ws.on('close', end)
+    ws.on('close', () => {
+      stalled.delete(ws)
+      end()
+    })
     ws.on('error', end)
   })
+  /**
+   * While true, a connection goes silent at its next query (Parse or simple Query): connected and
+   * authenticated, then no answer, as a half-open connection or a stalled proxy behaves.
+   */
+  const stallQueries = (stall: boolean) => {
+    stallingQueries = stall
+    if (!stall) {
+      for (const client of stalled) client.terminate()
+      stalled.clear()
+    }
+  }
   await new Promise<void>((resolve) => server.listen(port, host, resolve))
   const address = server.address()
   const boundPort = typeof address === 'object' && address ? address.port : port
@@ -98,7 +123,9 @@ export async function startWebSocketRelay(host: string, port: number) {
     refuseConnections(refuse: boolean) {
       refusing = refuse
       if (refuse) for (const client of wss.clients) client.terminate()
+      if (!refuse) stallQueries(false)
     },
+    stallQueries,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate()
@@ -110,6 +137,9 @@ export async function startWebSocketRelay(host: string, port: number) {
 }
 
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4])
+
+/** A frontend message that asks for a statement's result: Parse ('P') or a simple Query ('Q'). */
+const isQueryStart = (data: Buffer) => data[0] === 0x50 || data[0] === 0x51
 
 function endsWithTerminate(data: Buffer): boolean {
   return data.length >= 5 && data.subarray(data.length - 5).equals(TERMINATE)

@@ -21,8 +21,9 @@ export interface TestServices {
   wsProxy: string
   /**
    * A second relay to the same database, for outage tests: POST `<databaseControlUrl>/outage`
-   * cuts every connection through it and refuses new ones until POST `/recovery`. The rest of
-   * the suite keeps using `wsProxy` meanwhile, so test files running alongside are not hit.
+   * cuts every connection through it and refuses new ones until POST `/recovery`; POST `/stall`
+   * leaves connections open but silences each at its next query (a database that stops answering).
+   * The rest of the suite keeps using `wsProxy` meanwhile, so test files running alongside are not hit.
    */
   outageWsProxy: string
   databaseControlUrl: string
@@ -69,9 +70,14 @@ try {
 }
 
 control = createServer((req, res) => {
-  const down = req.url === '/outage' ? true : req.url === '/recovery' ? false : undefined
-  if (req.method !== 'POST' || down === undefined) return void res.writeHead(404).end()
-  outageRelay!.refuseConnections(down)
+  const actions: Record<string, () => void> = {
+    '/outage': () => outageRelay!.refuseConnections(true),
+    '/stall': () => outageRelay!.stallQueries(true),
+    '/recovery': () => outageRelay!.refuseConnections(false),
+  }
+  const action = req.method === 'POST' ? actions[req.url ?? ''] : undefined
+  if (!action) return void res.writeHead(404).end()
+  action()
   res.writeHead(204).end()
 })
 await new Promise<void>((resolve) => control!.listen(0, '127.0.0.1', resolve))

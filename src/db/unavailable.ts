@@ -21,6 +21,8 @@ const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
+  // The driver's query_timeout (QUERY_TIMEOUT_MS): the database stopped answering mid-query.
+  /^Query read timeout$/,
   /WebSocket (connection|was closed|error)/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /terminating connection due to administrator command/i,

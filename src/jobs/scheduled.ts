@@ -28,7 +28,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
     logger.warn('no job for this cron expression')
     return
   }
-  const handle = createDb(config, logger)
+  const handle = createDb(config, logger, 'background')
   try {
     const context = {
       db: handle.db,

@@ -22,9 +22,19 @@ import { signedInAccount } from '../support/web'
 
 const control = inject('databaseControlUrl')
 const runtime = taggedWorker('outage', { LOCAL_WS_PROXY: inject('outageWsProxy') })
+const STALL_QUERY_TIMEOUT_MS = 1_500
+// The same Worker with a short query timeout, so a stalled query gives up within the test's time.
+const impatientRuntime = taggedWorker('outage-stall', {
+  LOCAL_WS_PROXY: inject('outageWsProxy'),
+  DATABASE_QUERY_TIMEOUT_MS: String(STALL_QUERY_TIMEOUT_MS),
+} as Record<string, string>)
 
 async function databaseDown() {
   await fetch(`${control}/outage`, { method: 'POST' })
+}
+/** Connections stay open but go silent at their next query, as a half-open connection does. */
+async function databaseStalls() {
+  await fetch(`${control}/stall`, { method: 'POST' })
 }
 async function databaseUp() {
   await fetch(`${control}/recovery`, { method: 'POST' })
@@ -71,6 +81,40 @@ describe('database outage', () => {
       status_down: res.status,
       answer_ms: downMs,
       first_ok_after_recovery_ms: Date.now() - recovered,
+    })
+  })
+
+  it('a database that stops answering mid-query: 503 once the query timeout passes, not a hang; usage is queued', async () => {
+    const { db } = testDb()
+    const { agent } = await billedAgent(db)
+    await databaseStalls()
+    const started = Date.now()
+    const res = await impatientRuntime.fetch(`/api/internal/billing/can-respond/${agent.id}`, {
+      headers: internalHeaders(),
+    })
+    const answerMs = Date.now() - started
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/unreachable/) })
+
+    // Inside a transaction too: the stalled ingest gives up, and the reports go on the usage queue.
+    const batch = await impatientRuntime.fetch('/api/internal/usage/batch', {
+      method: 'POST',
+      headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reports: [report(agent.id, { messages: 1 })] }),
+    })
+    expect(batch.status).toBe(202)
+    expect(await batch.json()).toMatchObject({ queued: 1, rejected: 0 })
+
+    await databaseUp()
+    const again = await impatientRuntime.fetch(`/api/internal/billing/can-respond/${agent.id}`, {
+      headers: internalHeaders(),
+    })
+    expect(again.status).toBe(200)
+    reportFigures('outage: stalled database', {
+      query_timeout_ms: STALL_QUERY_TIMEOUT_MS,
+      status_stalled: res.status,
+      answer_ms: answerMs,
     })
   })
 
@@ -165,7 +209,7 @@ describe('database outage', () => {
     const balanceOf = async () =>
       (await db.query.extraUsageBalances.findFirst({ where: eq(s.extraUsageBalances.customerId, customer.id) }))
         ?.balanceCents ?? 0
-    const amount = (id: string) => 100 + events.findIndex((e) => e.id === id)
+    const amount = (id: string) => 500 + events.findIndex((e) => e.id === id)
     expect(await balanceOf()).toBe(recordedIds.reduce((n, id) => n + amount(id), 0))
 
     // Stripe retries every delivery that did not get a 2xx (here: all of them again, to be sure).
