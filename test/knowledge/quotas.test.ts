@@ -5,7 +5,6 @@ import { type PlanLimit, PlanLimitReached, UPGRADE_URL } from '../../src/errors'
 import { addTextDocument, uploadDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { BASE, call } from '../support/http'
 import { bucket, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
 import { signedInCustomer } from '../support/web'
 import type { WebClient } from '../support/web-client'
@@ -119,18 +118,8 @@ describe('plan limit on embedded tokens per period', () => {
   })
 })
 
-async function postUpload(web: WebClient, kbId: string, fileName: string) {
-  const form = new FormData()
-  form.set('_csrf', web.csrf!)
-  form.append('files', new File([fixture('sample.txt')], fileName, { type: 'text/plain' }))
-  const cookie = [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  return call(`/knowledge/${kbId}/documents`, {
-    method: 'POST',
-    headers: { Cookie: cookie, Origin: BASE },
-    body: form,
-    redirect: 'manual',
-  })
-}
+const postUpload = (web: WebClient, kbId: string, fileName: string) =>
+  web.postFiles(`/knowledge/${kbId}/documents`, [new File([fixture('sample.txt')], fileName, { type: 'text/plain' })])
 
 describe('the knowledge base page', () => {
   it('shows the plan limit as a readable message with a link to upgrade', async () => {

@@ -77,9 +77,21 @@ export class WebClient {
     const body = new URLSearchParams()
     for (const [k, v] of Object.entries(data)) for (const item of [v].flat()) body.append(k, item)
     if (options.csrf !== false && this.csrf && !('_csrf' in data)) body.set('_csrf', this.csrf)
-    const headers = this.headers({ 'Content-Type': 'application/x-www-form-urlencoded', ...options.headers })
-    if (this.origin) headers.Origin = this.origin
-    const res = await call(path, { method: 'POST', headers, body, redirect: 'manual' })
+    return this.send(path, body, { 'Content-Type': 'application/x-www-form-urlencoded', ...options.headers })
+  }
+
+  /** A multipart upload of `files` under the field `files`, as a browser's file input sends it. */
+  async postFiles(path: string, files: File[]): Promise<Response> {
+    const form = new FormData()
+    if (this.csrf) form.set('_csrf', this.csrf)
+    for (const file of files) form.append('files', file)
+    return this.send(path, form)
+  }
+
+  private async send(path: string, body: URLSearchParams | FormData, headers: Record<string, string> = {}) {
+    const all = this.headers(headers)
+    if (this.origin) all.Origin = this.origin
+    const res = await call(path, { method: 'POST', headers: all, body, redirect: 'manual' })
     this.remember(res)
     return res
   }

@@ -7,21 +7,13 @@ import { bucket, chunksOf, deliver, documentRow, type FixtureName, fixture, mess
 import { signedInCustomer } from '../../support/web'
 import type { WebClient } from '../../support/web-client'
 
-async function upload(web: WebClient, kbId: string, names: Array<FixtureName | [string, FixtureName]>) {
-  const form = new FormData()
-  form.set('_csrf', web.csrf!)
-  for (const entry of names) {
+function upload(web: WebClient, kbId: string, names: Array<FixtureName | [string, FixtureName]>) {
+  const files = names.map((entry) => {
     const [fileName, fixtureName] = Array.isArray(entry) ? entry : [entry, entry]
     // The declared type is a lie on purpose: the server decides from name and bytes.
-    form.append('files', new File([fixture(fixtureName)], fileName, { type: 'application/pdf' }))
-  }
-  const cookie = [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  return call(`/knowledge/${kbId}/documents`, {
-    method: 'POST',
-    headers: { Cookie: cookie, Origin: BASE },
-    body: form,
-    redirect: 'manual',
+    return new File([fixture(fixtureName)], fileName, { type: 'application/pdf' })
   })
+  return web.postFiles(`/knowledge/${kbId}/documents`, files)
 }
 
 async function setup() {
