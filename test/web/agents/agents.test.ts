@@ -40,6 +40,16 @@ async function setup() {
   return { db, ...ctx, type, agent, reload }
 }
 
+/** The agent as the grace-period job leaves it when the customer's grace runs out. */
+async function switchedOffByBilling() {
+  const ctx = await setup()
+  await ctx.db
+    .update(agentInstances)
+    .set({ isActive: false, disabledReason: 'grace_expired' })
+    .where(eq(agentInstances.id, ctx.agent.id))
+  return ctx
+}
+
 describe('agent page', () => {
   it('shows status, key prefix (never the key or its hash), type and editable configuration', async () => {
     const { web, agent } = await setup()
@@ -72,11 +82,7 @@ describe('agent page', () => {
   })
 
   it('does not let a customer switch back on an agent that billing switched off', async () => {
-    const { db, web, agent, reload } = await setup()
-    await db
-      .update(agentInstances)
-      .set({ isActive: false, disabledReason: 'grace_expired' })
-      .where(eq(agentInstances.id, agent.id))
+    const { web, agent, reload } = await switchedOffByBilling()
     const page = await web.page(`/agents/${agent.id}`)
     expect(page.html).toContain('comes back on by itself')
     expect(page.html).not.toContain(`action="/agents/${agent.id}/activate"`)
@@ -90,11 +96,7 @@ describe('agent page', () => {
   })
 
   it('cannot undo a billing switch-off by deactivating and activating again', async () => {
-    const { db, web, agent, reload } = await setup()
-    await db
-      .update(agentInstances)
-      .set({ isActive: false, disabledReason: 'grace_expired' })
-      .where(eq(agentInstances.id, agent.id))
+    const { web, agent, reload } = await switchedOffByBilling()
     expect((await web.post(`/agents/${agent.id}/deactivate`)).status).toBe(303)
     expect(await reload()).toMatchObject({ isActive: false, disabledReason: 'grace_expired' })
     expect((await web.post(`/agents/${agent.id}/activate`)).status).toBe(409)

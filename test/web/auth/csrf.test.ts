@@ -4,13 +4,19 @@ import { uniq } from '../../support/factories'
 import { signedInCustomer } from '../../support/web'
 import { WebClient } from '../../support/web-client'
 
+/** A signed-in customer's browser and one of their agents, whose deactivate form the posts below aim at. */
+async function signedInWithAgent() {
+  const { db } = testDb()
+  const { f, web, customer, session } = await signedInCustomer(db)
+  const agent = await f.agentInstance({ customerId: customer.id })
+  return { db, web, session, agent, deactivate: `/agents/${agent.id}/deactivate` }
+}
+
 describe('CSRF', () => {
   it('answers a cross-site form post with a 403 page and changes nothing', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const agent = await f.agentInstance({ customerId: customer.id })
+    const { db, web, agent, deactivate } = await signedInWithAgent()
     web.origin = 'https://evil.example'
-    const res = await web.post(`/agents/${agent.id}/deactivate`)
+    const res = await web.post(deactivate)
     expect(res.status).toBe(403)
     expect(res.headers.get('Content-Type')).toContain('text/html')
     expect(await res.text()).toContain('another site')
@@ -26,31 +32,25 @@ describe('CSRF', () => {
   })
 
   it('answers Sec-Fetch-Site: cross-site with 403 even with the right token', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const agent = await f.agentInstance({ customerId: customer.id })
-    const res = await web.post(`/agents/${agent.id}/deactivate`, {}, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
+    const { web, deactivate } = await signedInWithAgent()
+    const res = await web.post(deactivate, {}, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
     expect(res.status).toBe(403)
   })
 
   it('refuses a same-origin post without the token, or with a wrong one', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const agent = await f.agentInstance({ customerId: customer.id })
-    expect((await web.post(`/agents/${agent.id}/deactivate`, {}, { csrf: false })).status).toBe(403)
-    expect((await web.post(`/agents/${agent.id}/deactivate`, { _csrf: 'forged' })).status).toBe(403)
+    const { web, deactivate } = await signedInWithAgent()
+    expect((await web.post(deactivate, {}, { csrf: false })).status).toBe(403)
+    expect((await web.post(deactivate, { _csrf: 'forged' })).status).toBe(403)
     web.origin = null
-    expect((await web.post(`/agents/${agent.id}/deactivate`)).status).toBe(403)
+    expect((await web.post(deactivate)).status).toBe(403)
   })
 
   it('accepts the token in the X-CSRF-Token header that HTMX sends', async () => {
-    const { db } = testDb()
-    const { f, web, customer, session } = await signedInCustomer(db)
-    const agent = await f.agentInstance({ customerId: customer.id })
+    const { web, session, deactivate } = await signedInWithAgent()
     const page = await web.page('/dashboard')
     expect(page.html).toContain(`hx-headers="{&quot;X-CSRF-Token&quot;:&quot;${session.csrfToken}&quot;}"`)
     const res = await web.post(
-      `/agents/${agent.id}/deactivate`,
+      deactivate,
       {},
       {
         csrf: false,
@@ -101,11 +101,9 @@ describe('security headers on pages', () => {
 
 describe('origin check', () => {
   it('accepts the Origin of the host the browser addressed, and refuses a look-alike', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const agent = await f.agentInstance({ customerId: customer.id })
+    const { web, agent, deactivate } = await signedInWithAgent()
     web.origin = 'http://hub.example:8787'
-    const ok = await web.post(`/agents/${agent.id}/deactivate`, {}, { headers: { Host: 'hub.example:8787' } })
+    const ok = await web.post(deactivate, {}, { headers: { Host: 'hub.example:8787' } })
     expect(ok.status).toBe(303)
     web.origin = 'http://hub.example.evil:8787'
     const bad = await web.post(`/agents/${agent.id}/activate`, {}, { headers: { Host: 'hub.example:8787' } })
