@@ -12,6 +12,14 @@ const completeUrl = (slug: string) => `/agents/onboarding/${slug}/complete`
 
 const BASICS = { id: 'basics', title: 'Basic Info', fields: [{ name: 'agent_name', type: 'text', required: true }] }
 
+/** A signed-in customer and a new agent type whose wizard follows `onboardingSchema` (the factory's default without one). */
+async function wizardFor(onboardingSchema?: Record<string, unknown>) {
+  const { db } = testDb()
+  const signedIn = await signedInCustomer(db)
+  const type = await signedIn.f.agentType(onboardingSchema ? { onboardingSchema } : {})
+  return { db, ...signedIn, type }
+}
+
 async function sessionOf(db: ReturnType<typeof testDb>['db'], customerId: string, agentTypeId: string) {
   return db.query.onboardingSessions.findFirst({
     where: and(eq(onboardingSessions.customerId, customerId), eq(onboardingSessions.agentTypeId, agentTypeId)),
@@ -20,9 +28,7 @@ async function sessionOf(db: ReturnType<typeof testDb>['db'], customerId: string
 
 describe('TestOnboardingWizard (spec 6.1)', () => {
   it('test_wizard_loads_first_step: renders the first step from the schema', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: { steps: [BASICS] } })
+    const { web, type } = await wizardFor({ steps: [BASICS] })
     const { res, html } = await web.page(onboarding(type.slug))
     expect(res.status).toBe(200)
     expect(html).toContain('Basic Info')
@@ -30,9 +36,7 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('test_wizard_creates_session: starting the wizard creates an in-progress session', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType()
+    const { db, web, customer, type } = await wizardFor()
     await web.page(onboarding(type.slug))
     const session = await sessionOf(db, customer.id, type.id)
     expect(session).toBeDefined()
@@ -40,9 +44,7 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('resumes the same session instead of starting another', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType()
+    const { db, web, customer, type } = await wizardFor()
     await web.page(onboarding(type.slug))
     await web.page(onboarding(type.slug))
     const rows = await db
@@ -53,9 +55,7 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('test_wizard_step_validation: a missing required field is reported beside it', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: { steps: [BASICS] } })
+    const { web, type } = await wizardFor({ steps: [BASICS] })
     const res = await web.post(stepUrl(type.slug, 'basics'), {})
     expect(res.status).toBe(200)
     const html = await res.text()
@@ -65,15 +65,11 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('test_wizard_advances_steps: a valid submission advances to the next step', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({
-      onboardingSchema: {
-        steps: [
-          BASICS,
-          { id: 'advanced', title: 'Advanced', fields: [{ name: 'greeting', type: 'textarea', required: false }] },
-        ],
-      },
+    const { web, type } = await wizardFor({
+      steps: [
+        BASICS,
+        { id: 'advanced', title: 'Advanced', fields: [{ name: 'greeting', type: 'textarea', required: false }] },
+      ],
     })
     await web.page(onboarding(type.slug))
     const res = await web.post(stepUrl(type.slug, 'basics'), { agent_name: 'My Agent' })
@@ -84,12 +80,8 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('test_wizard_saves_data_to_session: step data is saved to the session', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({
-      onboardingSchema: {
-        steps: [BASICS, { id: 'more', fields: [{ name: 'greeting', type: 'textarea' }] }],
-      },
+    const { db, web, customer, type } = await wizardFor({
+      steps: [BASICS, { id: 'more', fields: [{ name: 'greeting', type: 'textarea' }] }],
     })
     await web.page(onboarding(type.slug))
     await web.post(stepUrl(type.slug, 'basics'), { agent_name: 'Test Agent' })
@@ -98,9 +90,7 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
   })
 
   it('test_wizard_completion_creates_agent: the last step creates the agent with an efk_ key', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: { steps: [{ id: 'basics', fields: BASICS.fields }] } })
+    const { db, web, customer, type } = await wizardFor({ steps: [{ id: 'basics', fields: BASICS.fields }] })
     await web.page(onboarding(type.slug))
     const res = await web.post(stepUrl(type.slug, 'basics'), { agent_name: 'My New Agent' })
     expect(res.status).toBe(200)
@@ -129,29 +119,17 @@ describe('TestOnboardingWizard (spec 6.1)', () => {
 })
 
 describe('TestKnowledgeBaseStep (spec 6.1)', () => {
+  const NAME_ONLY = { id: 'basics', fields: [{ name: 'name', type: 'text' }] }
+
   it('test_kb_step_shown_when_enabled: the knowledge-base step is part of the wizard', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({
-      onboardingSchema: {
-        steps: [{ id: 'basics', fields: [{ name: 'name', type: 'text' }] }],
-        knowledge_base: { enabled: true, required: false },
-      },
-    })
+    const { web, type } = await wizardFor({ steps: [NAME_ONLY], knowledge_base: { enabled: true, required: false } })
     const { html } = await web.page(onboarding(type.slug))
     expect(html.toLowerCase()).toContain('knowledge')
     expect(html).toContain('Step 1 of 2')
   })
 
   it('test_kb_step_hidden_when_disabled: no knowledge-base step when disabled', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({
-      onboardingSchema: {
-        steps: [{ id: 'basics', fields: [{ name: 'name', type: 'text' }] }],
-        knowledge_base: { enabled: false },
-      },
-    })
+    const { web, type } = await wizardFor({ steps: [NAME_ONLY], knowledge_base: { enabled: false } })
     const { html } = await web.page(onboarding(type.slug))
     expect(html.toLowerCase()).not.toContain('knowledge base')
     expect(html).toContain('Step 1 of 1')
@@ -160,10 +138,9 @@ describe('TestKnowledgeBaseStep (spec 6.1)', () => {
   })
 
   it('test_kb_required_validation: a required knowledge base blocks completion without one', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({
-      onboardingSchema: { steps: [], knowledge_base: { enabled: true, required: true } },
+    const { db, web, customer, type } = await wizardFor({
+      steps: [],
+      knowledge_base: { enabled: true, required: true },
     })
     await web.page(onboarding(type.slug))
     const res = await web.post(completeUrl(type.slug), {})
@@ -243,9 +220,7 @@ describe('wizard fields', () => {
     ['bad url', { site: 'javascript:alert(1)' }, 'site', 'web address'],
     ['pattern mismatch', { code: 'abc' }, 'code', 'Three capital letters'],
   ])('rejects %s and keeps the typed values', async (_label, override, fieldName, message) => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: ALL_TYPES })
+    const { web, type } = await wizardFor(ALL_TYPES)
     const valid = {
       agent_name: 'Helper',
       tone: 'formal',
@@ -265,9 +240,7 @@ describe('wizard fields', () => {
   })
 
   it('saves typed values: numbers as numbers, checkboxes as booleans, empty optionals left out', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: ALL_TYPES })
+    const { db, web, customer, type } = await wizardFor(ALL_TYPES)
     const res = await web.post(stepUrl(type.slug, 'all'), {
       agent_name: 'Helper',
       tone: 'friendly',
@@ -297,9 +270,7 @@ describe('wizard navigation', () => {
   }
 
   it('Back keeps what was typed in the step being left, and the saved earlier step', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: TWO_STEPS })
+    const { web, type } = await wizardFor(TWO_STEPS)
     await web.page(onboarding(type.slug))
     await web.post(stepUrl(type.slug, 'basics'), { agent_name: 'Keeper' })
     const back = await web.post(stepUrl(type.slug, 'style'), { greeting: 'Half typed', _action: 'back' })
@@ -312,9 +283,7 @@ describe('wizard navigation', () => {
   })
 
   it('shows progress and does not let a later step be opened before earlier ones are done', async () => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: TWO_STEPS })
+    const { web, type } = await wizardFor(TWO_STEPS)
     const skip = await web.page(`${onboarding(type.slug)}?step=knowledge_base`)
     expect(skip.html).toContain('Step 1 of 3')
     const post = await web.post(stepUrl(type.slug, 'style'), { greeting: 'Hi' })
@@ -323,9 +292,7 @@ describe('wizard navigation', () => {
   })
 
   it('completing via /complete before the steps are done shows the missing step', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: TWO_STEPS })
+    const { db, web, customer, type } = await wizardFor(TWO_STEPS)
     await web.page(onboarding(type.slug))
     const res = await web.post(completeUrl(type.slug), {})
     expect(res.status).toBe(200)
@@ -334,9 +301,7 @@ describe('wizard navigation', () => {
   })
 
   it('a completed session is not completed twice: /complete afterwards starts over, creating nothing', async () => {
-    const { db } = testDb()
-    const { f, web, customer } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: { steps: [BASICS] } })
+    const { db, web, customer, type } = await wizardFor({ steps: [BASICS] })
     await web.page(onboarding(type.slug))
     await web.post(stepUrl(type.slug, 'basics'), { agent_name: 'Once' })
     const again = await web.post(completeUrl(type.slug), {})
@@ -356,9 +321,7 @@ describe('malformed schemas and unknown types', () => {
     ['duplicate step ids', { steps: [BASICS, { ...BASICS, fields: [] }] }, 'appears twice'],
     ['no steps at all', {}, 'no steps'],
   ])('answers a %s with a readable error page', async (_label, schema, problem) => {
-    const { db } = testDb()
-    const { f, web } = await signedInCustomer(db)
-    const type = await f.agentType({ onboardingSchema: schema as Record<string, unknown> })
+    const { web, type } = await wizardFor(schema as Record<string, unknown>)
     const { res, html } = await web.page(onboarding(type.slug))
     expect(res.status).toBe(500)
     expect(res.headers.get('Content-Type')).toContain('text/html')
