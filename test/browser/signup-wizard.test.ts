@@ -47,6 +47,17 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     expect(await accessibilityViolations(page), `${mode}-${name} (${page.url()})`).toEqual([])
   }
 
+  /** Fills the open sign-up form for a new company (a fresh email too) and submits it: the page lands on the catalog. */
+  async function signUp(page: Page, company: string, beforeSubmit = async () => {}) {
+    const stamp = Date.now()
+    await page.fill('#field-company_name', `${company} ${stamp}`)
+    await page.fill('#field-email', `${company.toLowerCase().replaceAll(' ', '-')}-${stamp}@example.com`)
+    await page.fill('#field-password', 'a-long-enough-password')
+    await beforeSubmit()
+    await page.click('button:has-text("Create account")')
+    await page.waitForURL('**/agents/new?welcome=1')
+  }
+
   for (const javaScriptEnabled of [true, false]) {
     const mode = javaScriptEnabled ? 'js' : 'nojs'
 
@@ -71,12 +82,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
 
       // Sign up
       await page.goto('/signup')
-      await page.fill('#field-company_name', `Browser Co ${mode} ${Date.now()}`)
-      await page.fill('#field-email', `owner-${mode}-${Date.now()}@example.com`)
-      await page.fill('#field-password', 'a-long-enough-password')
-      await shot(page, mode, '01-signup')
-      await page.click('button:has-text("Create account")')
-      await page.waitForURL('**/agents/new?welcome=1')
+      await signUp(page, `Browser Co ${mode}`, () => shot(page, mode, '01-signup'))
       await expect.poll(() => page.textContent('h1')).toContain('Choose an agent type')
       const cookies = await context.cookies()
       const session = cookies.find((c) => c.name === '__Host-session')
@@ -200,11 +206,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     await expect.poll(() => page.locator('[id$="-error"]').count()).toBeGreaterThan(0)
     await shot(page, 'pages', '05-signup-errors')
 
-    await page.fill('#field-company_name', `Audit Co ${Date.now()}`)
-    await page.fill('#field-email', `audit-${Date.now()}@example.com`)
-    await page.fill('#field-password', 'a-long-enough-password')
-    await page.click('button:has-text("Create account")')
-    await page.waitForURL('**/agents/new?welcome=1')
+    await signUp(page, 'Audit Co')
     await shot(page, 'pages', '06-catalog')
     await visit('/dashboard', '07-dashboard')
     await visit('/knowledge', '08-knowledge-bases')
@@ -224,11 +226,7 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
     const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 390, height: 844 } })
     const page = await context.newPage()
     await page.goto('/signup')
-    await page.fill('#field-company_name', `Phone Co ${Date.now()}`)
-    await page.fill('#field-email', `phone-${Date.now()}@example.com`)
-    await page.fill('#field-password', 'a-long-enough-password')
-    await page.click('button:has-text("Create account")')
-    await page.waitForURL('**/agents/new?welcome=1')
+    await signUp(page, 'Phone Co')
     await page.goto('/agents/onboarding/sales-assistant')
     await page.click('button:has-text("Continue")')
     await expect.poll(() => page.textContent('#field-agent_name-error')).toContain('required')
@@ -239,14 +237,10 @@ describe.skipIf(!baseUrl)('sign-up and onboarding wizard in Chromium', () => {
   })
 
   it('answers a real cross-site form post (another origin’s page) with the 403 page', async () => {
-    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 } })
+    const context = await newContext(true)
     const page = await context.newPage()
     await page.goto('/signup')
-    await page.fill('#field-company_name', `Target Co ${Date.now()}`)
-    await page.fill('#field-email', `target-${Date.now()}@example.com`)
-    await page.fill('#field-password', 'a-long-enough-password')
-    await page.click('button:has-text("Create account")')
-    await page.waitForURL('**/agents/new?welcome=1')
+    await signUp(page, 'Target Co')
 
     // The attacker's page lives on another origin (127.0.0.1 is another site than localhost).
     const target = `${baseUrl}/agents/onboarding/sales-assistant/step/basics`
