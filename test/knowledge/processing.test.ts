@@ -19,6 +19,7 @@ import {
   fixture,
   message,
   recordingQueue,
+  UNREADABLE_FIXTURES,
 } from '../support/knowledge'
 
 async function setup() {
@@ -116,23 +117,20 @@ describe('processing through the queue (spec 5.1)', () => {
     expect((await chunksOf(db, doc.id)).map((c) => c.content).join(' ')).toContain(phrase)
   })
 
-  it.each([
-    ['corrupt.pdf', 'The PDF is damaged'],
-    ['encrypted.pdf', 'The PDF is encrypted'],
-    ['empty.txt', 'The file is empty'],
-    ['empty.pdf', 'The file is empty'],
-    ['corrupt.docx', 'The Word document is damaged'],
-  ] as const)('marks %s as error with a message that says so, without retrying', async (name, text) => {
-    const { db, upload } = await setup()
-    const doc = await upload(name)
-    const result = await deliver([message(doc.id)])
-    expect(result.explicitAcks).toEqual([expect.any(String)])
-    expect(result.retryMessages).toEqual([])
-    const row = await documentRow(db, doc.id)
-    expect(row!.status).toBe('error')
-    expect(row!.errorMessage).toContain(text)
-    expect(await chunksOf(db, doc.id)).toEqual([])
-  })
+  it.each(UNREADABLE_FIXTURES)(
+    'marks %s as error with a message that says so, without retrying',
+    async (name, text) => {
+      const { db, upload } = await setup()
+      const doc = await upload(name)
+      const result = await deliver([message(doc.id)])
+      expect(result.explicitAcks).toEqual([expect.any(String)])
+      expect(result.retryMessages).toEqual([])
+      const row = await documentRow(db, doc.id)
+      expect(row!.status).toBe('error')
+      expect(row!.errorMessage).toContain(text)
+      expect(await chunksOf(db, doc.id)).toEqual([])
+    },
+  )
 
   it('skips documents already indexed', async () => {
     const { db, f } = await setup()

@@ -36,6 +36,16 @@ const FIXTURES = {
 }
 export type FixtureName = keyof typeof FIXTURES
 
+/** The committed fixtures no extractor can read, and the message that tells the customer why. */
+export const UNREADABLE_FIXTURES: ReadonlyArray<readonly [FixtureName, string]> = [
+  ['empty.txt', 'The file is empty (0 bytes)'],
+  ['empty.pdf', 'The file is empty (0 bytes)'],
+  ['corrupt.pdf', 'The PDF is damaged or not a valid PDF file'],
+  ['encrypted.pdf', 'The PDF is encrypted (password-protected)'],
+  ['blank.pdf', 'The PDF contains no text'],
+  ['corrupt.docx', 'The Word document is damaged or not a valid .docx file'],
+]
+
 /** The bytes of a committed fixture file under test/fixtures/knowledge. */
 export function fixture(name: FixtureName): Uint8Array {
   const base64 = FIXTURES[name].slice(FIXTURES[name].indexOf(',') + 1)

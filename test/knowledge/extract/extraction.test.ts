@@ -7,7 +7,7 @@ import { pdfToText } from '../../../src/knowledge/extract/pdf'
 import { decodeUtf8, TextCollector } from '../../../src/knowledge/extract/text'
 import { detectDocumentType } from '../../../src/knowledge/file-types'
 import { docxBomb, emptyPagesPdf, repeated, zipOf } from '../../support/hostile-files'
-import { type FixtureName, fixture } from '../../support/knowledge'
+import { type FixtureName, fixture, UNREADABLE_FIXTURES } from '../../support/knowledge'
 
 const extract = (name: FixtureName) => extractText(detectDocumentType(name, fixture(name)), fixture(name))
 const utf8 = (s: string) => new TextEncoder().encode(s)
@@ -70,14 +70,7 @@ describe('text extraction (spec 5.2)', () => {
 })
 
 describe('files that cannot be read end with a message that says why', () => {
-  it.each([
-    ['empty.txt', 'The file is empty (0 bytes)'],
-    ['empty.pdf', 'The file is empty (0 bytes)'],
-    ['corrupt.pdf', 'The PDF is damaged or not a valid PDF file'],
-    ['encrypted.pdf', 'The PDF is encrypted (password-protected)'],
-    ['blank.pdf', 'The PDF contains no text'],
-    ['corrupt.docx', 'The Word document is damaged or not a valid .docx file'],
-  ] as const)('%s', async (name, message) => {
+  it.each(UNREADABLE_FIXTURES)('%s', async (name, message) => {
     const error = await extract(name).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Unreadable)
     expect((error as Unreadable).message).toContain(message)
