@@ -5,6 +5,7 @@
 // Usage: DATABASE_URL=... ENCRYPTION_KEY=new,old npm run keys:rotate [-- --dry-run]
 import type { Sql } from 'postgres'
 import { rotateSecrets, type SecretStore } from '../src/integrations/rotate-keys.ts'
+import { commaSeparated } from '../src/platform/comma-separated.ts'
 import { isFernetKey } from '../src/platform/fernet.ts'
 import { connect } from './migrations.ts'
 
@@ -26,10 +27,7 @@ export function postgresSecretStore(sql: Sql): SecretStore {
 }
 
 export function parseKeys(raw: string | undefined): string[] {
-  const keys = (raw ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean)
+  const keys = commaSeparated(raw ?? '')
   if (keys.length === 0 || !keys.every(isFernetKey)) {
     throw new Error('ENCRYPTION_KEY must hold one or more comma-separated Fernet keys (new key first)')
   }

@@ -1,13 +1,6 @@
 import { z } from 'zod'
+import { commaSeparated } from './platform/comma-separated'
 import { isFernetKey } from './platform/fernet'
-
-/** A comma-separated list (several secrets or keys while one is rotated): entries trimmed, empty ones dropped. */
-export function commaSeparated(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-}
 
 const secretList = (what: string, entry: z.ZodType<string, string>) =>
   z

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { commaSeparated, envSchema } from '../src/env'
+import { envSchema } from '../src/env'
+import { commaSeparated } from '../src/platform/comma-separated'
 import { SERVICE_SECRET, testConfig } from './support/env'
 
 describe('env: comma-separated secret lists', () => {

@@ -164,6 +164,8 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     const kbId = c.req.param('id')
     const deps = documentDeps(c)
     await getKnowledgeBase(deps.db, customer.id, kbId)
+    // A form that does not parse was refused by src/http/text-guard.ts; a body that is no form at all
+    // (another Content-Type) has no files either.
     const form = await c.req.formData().catch(() => null)
     const files = (form?.getAll('files') ?? []).filter((f): f is File => typeof f !== 'string' && f.name !== '')
     if (files.length === 0)

@@ -44,8 +44,9 @@ async function presentedTokens(c: Context<HonoEnv>): Promise<string[]> {
   if (header) tokens.push(header)
   const type = c.req.header('Content-Type') ?? ''
   if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-    // parseBody caches the parsed body, so handlers can read it again with c.req.parseBody().
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
+    // parseBody caches the parsed body, so handlers can read it again with c.req.parseBody(). A body
+    // that does not parse never gets here: src/http/text-guard.ts refuses it with a 400 first.
+    const body = await c.req.parseBody()
     const field = body[CSRF_FIELD]
     if (typeof field === 'string') tokens.push(field)
   }

@@ -38,6 +38,23 @@ describe('knowledge base plan limit', () => {
 })
 
 describe('knowledge base pages', () => {
+  it('answers an upload whose body is no form at all with the page and its message, not a 500', async () => {
+    const { web, kb, docsOf } = await setup()
+    const res = await call(`/knowledge/${kb.id}/documents`, {
+      method: 'POST',
+      headers: {
+        Cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        Origin: BASE,
+        'X-CSRF-Token': web.csrf!,
+        'Content-Type': 'text/plain',
+      },
+      body: 'not a form',
+    })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('Choose at least one file to upload.')
+    expect(await docsOf()).toHaveLength(0)
+  })
+
   it('need a signed-in customer', async () => {
     const res = await call('/knowledge', { redirect: 'manual' })
     expect([302, 303]).toContain(res.status)
