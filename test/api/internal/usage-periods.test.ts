@@ -115,7 +115,20 @@ describe('usage reports in the period their timestamp belongs to', () => {
 
     expect((await canRespond(agent.id)).body).toMatchObject({ allowed: true, usage: { messages: 0 } })
     await postBatch([report(agent.id, { messages: 5 })])
-    expect((await canRespond(agent.id)).body).toMatchObject({ allowed: true, usage: { messages: 5 } })
+    // Trial and paid together (13) are over the limit of 10; the paid period alone (5) is not, so
+    // ingest started no grace period and charged no overage.
+    expect((await canRespond(agent.id)).body).toMatchObject({
+      allowed: true,
+      usage: { messages: 5 },
+      over_limit: [],
+      in_grace_period: false,
+    })
+    const [owner] = await db
+      .select({ graceEndsAt: s.customers.gracePeriodEndsAt })
+      .from(s.customers)
+      .where(eq(s.customers.id, agent.customerId))
+    expect(owner?.graceEndsAt).toBeNull()
+    expect(await db.select().from(s.balanceLedger).where(eq(s.balanceLedger.customerId, agent.customerId))).toEqual([])
     // A late trial report still lands in the trial, not in the paid period.
     await postBatch([report(agent.id, { messages: 3 }, at(days(-2)))])
     expect((await canRespond(agent.id)).body).toMatchObject({ usage: { messages: 5 } })

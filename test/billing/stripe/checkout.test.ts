@@ -135,7 +135,7 @@ describe('POST /billing/checkout/', () => {
 })
 
 describe('POST /billing/top-up/', () => {
-  it('creates a Checkout Session in payment mode for the amount', async () => {
+  it('creates a Checkout Session in payment mode for the amount, the amount kept in its metadata', async () => {
     const { customer, web } = await signedInAccount()
     const res = await web.post('/billing/top-up/', { amount: '40' })
     expect(res.status).toBe(302)
@@ -145,6 +145,8 @@ describe('POST /billing/top-up/', () => {
       mode: 'payment',
       customer: customer.stripeCustomerId,
       'metadata[kind]': 'top_up',
+      // The webhook credits only this amount, and only if the session's total matches it.
+      'metadata[amount_cents]': '4000',
       'line_items[0][price_data][unit_amount]': '4000',
       'line_items[0][price_data][currency]': 'usd',
     })
