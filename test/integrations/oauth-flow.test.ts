@@ -4,7 +4,13 @@
 import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { integrations, oauthStates } from '../../src/db/schema'
-import { type BrowserSession, completeConnect, startConnect } from '../../src/integrations/connect'
+import {
+  type BrowserSession,
+  type CallbackParams,
+  type ConnectDeps,
+  completeConnect,
+  startConnect,
+} from '../../src/integrations/connect'
 import { getCredentials } from '../../src/integrations/credentials'
 import { disconnectIntegration } from '../../src/integrations/disconnect'
 import { listIntegrations } from '../../src/integrations/queries'
@@ -15,6 +21,7 @@ import { testConfig } from '../support/env'
 import { factories } from '../support/factories'
 import {
   browserSession,
+  type FakeClientOptions,
   fakeProvider,
   providerAccepts,
   providerStats,
@@ -34,18 +41,37 @@ async function visitProvider(authorizeUrl: string) {
   return Object.fromEntries(back.searchParams) as Record<string, string>
 }
 
-async function connect(db: ReturnType<typeof testDb>['db'], session: BrowserSession, slug: string) {
-  const { authorizeUrl } = await startConnect(db, deps(), { session, providerSlug: slug, redirectUri: REDIRECT_URI })
-  const params = await visitProvider(authorizeUrl)
-  return completeConnect(db, deps(), { session, params, redirectUri: REDIRECT_URI })
+type Db = ReturnType<typeof testDb>['db']
+
+/** A customer with a browser session, and a stand-in provider app (`options`) to connect to. */
+async function customerAndProvider(db: Db, options?: FakeClientOptions) {
+  const customer = await factories(db).customer()
+  const session = await browserSession(db, customer.id)
+  return { customer, session, ...(await fakeProvider(db, options)) }
+}
+
+/** Starts the flow for `session` and takes the browser to the provider: what the provider sends back. */
+async function authorizeAtProvider(db: Db, session: BrowserSession, providerSlug: string) {
+  const { authorizeUrl } = await startConnect(db, deps(), { session, providerSlug, redirectUri: REDIRECT_URI })
+  return visitProvider(authorizeUrl)
+}
+
+/**
+ * The callback: completes the flow for `session` with what the provider sent back (`depsOverride`
+ * replaces the clock or the network).
+ */
+function callback(db: Db, session: BrowserSession, params: CallbackParams, depsOverride: Partial<ConnectDeps> = {}) {
+  return completeConnect(db, { ...deps(), ...depsOverride }, { session, params, redirectUri: REDIRECT_URI })
+}
+
+async function connect(db: Db, session: BrowserSession, slug: string) {
+  return callback(db, session, await authorizeAtProvider(db, session, slug))
 }
 
 describe('OAuth connect flow (authorization code + PKCE)', () => {
   it('asks the provider for a code with an S256 challenge and a state, storing only hashes and ciphertext', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider, clientId } = await fakeProvider(db)
+    const { customer, session, provider, clientId } = await customerAndProvider(db)
     const { authorizeUrl } = await startConnect(db, deps(), {
       session,
       providerSlug: provider.slug,
@@ -68,9 +94,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('connects: exchanges the code, stores the tokens encrypted, and the runtime gets a working token', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider, clientId } = await fakeProvider(db, {
+    const { customer, session, provider, clientId } = await customerAndProvider(db, {
       client_secret: 'shh-client-secret',
       account_id: 'ws_42',
       account_name: 'Acme Workspace',
@@ -102,9 +126,10 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('full path: connect → credentials → token expires → refreshed with the refresh token → new token works', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider, clientId } = await fakeProvider(db, { expires_in: 3600, rotate_refresh_tokens: true })
+    const { customer, session, provider, clientId } = await customerAndProvider(db, {
+      expires_in: 3600,
+      rotate_refresh_tokens: true,
+    })
     const integration = await connect(db, session, provider.slug)
     const input = { customerId: customer.id, integrationId: integration.id }
     const first = await getCredentials(db, deps(), input)
@@ -137,9 +162,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('concurrent calls on an expired token refresh it once', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider, clientId } = await fakeProvider(db, { rotate_refresh_tokens: true })
+    const { customer, session, provider, clientId } = await customerAndProvider(db, { rotate_refresh_tokens: true })
     const integration = await connect(db, session, provider.slug)
     await db
       .update(integrations)
@@ -182,58 +205,37 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const customer = await factories(db).customer()
     const [mine, other] = [await browserSession(db, customer.id), await browserSession(db, customer.id)]
     const { provider } = await fakeProvider(db)
-    const { authorizeUrl } = await startConnect(db, deps(), {
-      session: mine,
-      providerSlug: provider.slug,
-      redirectUri: REDIRECT_URI,
+    const params = await authorizeAtProvider(db, mine, provider.slug)
+    await expect(callback(db, other, params)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/another browser session/),
     })
-    const params = await visitProvider(authorizeUrl)
-    await expect(
-      completeConnect(db, deps(), { session: other, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/another browser session/) })
-    await completeConnect(db, deps(), { session: mine, params, redirectUri: REDIRECT_URI })
-    await expect(
-      completeConnect(db, deps(), { session: mine, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ name: 'InvalidInput' })
-    await expect(
-      completeConnect(db, deps(), { session: mine, params: { code: params.code }, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ name: 'InvalidInput' })
+    await callback(db, mine, params)
+    await expect(callback(db, mine, params)).rejects.toMatchObject({ name: 'InvalidInput' })
+    await expect(callback(db, mine, { code: params.code })).rejects.toMatchObject({ name: 'InvalidInput' })
   })
 
   it('an expired state is refused', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider } = await fakeProvider(db)
-    const { authorizeUrl } = await startConnect(db, deps(), {
-      session,
-      providerSlug: provider.slug,
-      redirectUri: REDIRECT_URI,
-    })
-    const params = await visitProvider(authorizeUrl)
+    const { session, provider } = await customerAndProvider(db)
+    const params = await authorizeAtProvider(db, session, provider.slug)
     const later = () => new Date(Date.now() + 11 * 60_000)
-    await expect(
-      completeConnect(db, { ...deps(), now: later }, { session, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/expired/) })
+    await expect(callback(db, session, params, { now: later })).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/expired/),
+    })
   })
 
   it('PKCE: a code redeemed with the wrong verifier is refused by the provider, readably', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider } = await fakeProvider(db)
-    const { authorizeUrl } = await startConnect(db, deps(), {
-      session,
-      providerSlug: provider.slug,
-      redirectUri: REDIRECT_URI,
-    })
-    const params = await visitProvider(authorizeUrl)
+    const { session, provider } = await customerAndProvider(db)
+    const params = await authorizeAtProvider(db, session, provider.slug)
     const wrong = await encryptSecret(testConfig().ENCRYPTION_KEY, 'A'.repeat(43))
     await db
       .update(oauthStates)
       .set({ codeVerifier: wrong })
       .where(eq(oauthStates.id, await sha256Hex(params.state!)))
-    await expect(completeConnect(db, deps(), { session, params, redirectUri: REDIRECT_URI })).rejects.toMatchObject({
+    await expect(callback(db, session, params)).rejects.toMatchObject({
       name: 'ProviderRefused',
       message: expect.stringMatching(
         /refused the request: the authorisation is no longer valid \(PKCE verification failed\)/,
@@ -243,17 +245,10 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('a denial at the provider is shown readably and stores nothing', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider } = await fakeProvider(db, { deny: true })
-    const { authorizeUrl } = await startConnect(db, deps(), {
-      session,
-      providerSlug: provider.slug,
-      redirectUri: REDIRECT_URI,
-    })
-    const params = await visitProvider(authorizeUrl)
+    const { customer, session, provider } = await customerAndProvider(db, { deny: true })
+    const params = await authorizeAtProvider(db, session, provider.slug)
     expect(params.error).toBe('access_denied')
-    await expect(completeConnect(db, deps(), { session, params, redirectUri: REDIRECT_URI })).rejects.toMatchObject({
+    await expect(callback(db, session, params)).rejects.toMatchObject({
       name: 'ProviderRefused',
       message: `${provider.name} did not connect: access was denied (The user declined to connect)`,
     })
@@ -262,9 +257,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('a wrong client secret is refused readably', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider, clientId } = await fakeProvider(db, { client_secret: 'right' })
+    const { session, provider, clientId } = await customerAndProvider(db, { client_secret: 'right' })
     await updateFakeClient(clientId, { client_secret: 'rotated-at-the-provider' })
     await expect(connect(db, session, provider.slug)).rejects.toMatchObject({
       name: 'ProviderRefused',
@@ -280,16 +273,9 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
       startConnect(db, deps(), { session, providerSlug: 'no-such-provider', redirectUri: REDIRECT_URI }),
     ).rejects.toMatchObject({ name: 'NotFound' })
     const { provider } = await fakeProvider(db)
-    const { authorizeUrl } = await startConnect(db, deps(), {
-      session,
-      providerSlug: provider.slug,
-      redirectUri: REDIRECT_URI,
-    })
-    const params = await visitProvider(authorizeUrl)
+    const params = await authorizeAtProvider(db, session, provider.slug)
     const offline = () => Promise.reject(new TypeError('connect ECONNREFUSED'))
-    await expect(
-      completeConnect(db, { ...deps(), fetch: offline }, { session, params, redirectUri: REDIRECT_URI }),
-    ).rejects.toMatchObject({
+    await expect(callback(db, session, params, { fetch: offline })).rejects.toMatchObject({
       name: 'Unavailable',
       message: `Could not reach ${provider.name}. Please try again.`,
     })
@@ -297,9 +283,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
 
   it('reconnecting the same account updates the row; disconnect deletes the tokens', async () => {
     const { db } = testDb()
-    const customer = await factories(db).customer()
-    const session = await browserSession(db, customer.id)
-    const { provider } = await fakeProvider(db, { account_id: 'same-account' })
+    const { customer, session, provider } = await customerAndProvider(db, { account_id: 'same-account' })
     const first = await connect(db, session, provider.slug)
     const second = await connect(db, session, provider.slug)
     expect(second.id).toBe(first.id)
