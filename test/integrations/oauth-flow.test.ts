@@ -64,6 +64,14 @@ function callback(db: Db, session: BrowserSession, params: CallbackParams, depsO
   return completeConnect(db, { ...deps(), ...depsOverride }, { session, params, redirectUri: REDIRECT_URI })
 }
 
+/** The provider's clock moves on: the stored access token's expiry passes. */
+async function expireAccessToken(db: Db, integrationId: string) {
+  await db
+    .update(integrations)
+    .set({ tokenExpiresAt: new Date(Date.now() - 1000) })
+    .where(eq(integrations.id, integrationId))
+}
+
 async function connect(db: Db, session: BrowserSession, slug: string) {
   return callback(db, session, await authorizeAtProvider(db, session, slug))
 }
@@ -135,11 +143,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const first = await getCredentials(db, deps(), input)
     expect(await providerAccepts(first.access_token)).not.toBeNull()
 
-    // The provider's clock moves on: the stored expiry passes.
-    await db
-      .update(integrations)
-      .set({ tokenExpiresAt: new Date(Date.now() - 1000) })
-      .where(eq(integrations.id, integration.id))
+    await expireAccessToken(db, integration.id)
     const refreshed = await getCredentials(db, deps(), input)
     expect(refreshed.access_token).not.toBe(first.access_token)
     expect(new Date(refreshed.expires_at!).getTime()).toBeGreaterThan(Date.now() + 3_000_000)
@@ -147,10 +151,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     expect(await providerStats(clientId)).toMatchObject({ authorization_code: 1, refresh_token: 1, refused: 0 })
 
     // The rotated refresh token was stored (encrypted): a second expiry refreshes again.
-    await db
-      .update(integrations)
-      .set({ tokenExpiresAt: new Date(Date.now() - 1000) })
-      .where(eq(integrations.id, integration.id))
+    await expireAccessToken(db, integration.id)
     const again = await getCredentials(db, deps(), input)
     expect(again.access_token).not.toBe(refreshed.access_token)
     expect(await providerStats(clientId)).toMatchObject({ refresh_token: 2, refused: 0 })
@@ -164,10 +165,7 @@ describe('OAuth connect flow (authorization code + PKCE)', () => {
     const { db } = testDb()
     const { customer, session, provider, clientId } = await customerAndProvider(db, { rotate_refresh_tokens: true })
     const integration = await connect(db, session, provider.slug)
-    await db
-      .update(integrations)
-      .set({ tokenExpiresAt: new Date(Date.now() - 1000) })
-      .where(eq(integrations.id, integration.id))
+    await expireAccessToken(db, integration.id)
     const input = { customerId: customer.id, integrationId: integration.id }
     const results = await Promise.all([0, 1, 2].map(() => getCredentials(testDb().db, deps(), input)))
     expect(new Set(results.map((r) => r.access_token)).size).toBe(1)
