@@ -7,9 +7,8 @@ import * as s from '../../src/db/schema'
 import worker from '../../src/index'
 import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
 import { canRespond, postBatch, report } from '../support/billing'
-import { testDb } from '../support/db'
 import { env } from '../support/env'
-import { type FactoryOverrides, factories, uniq } from '../support/factories'
+import { uniq } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
 import {
   deliver,
@@ -20,6 +19,7 @@ import {
   stripeSubscription,
   topUpSession,
 } from '../support/stripe'
+import { subscriptionCheckoutSession, subscriptionInvoice } from '../support/stripe-subscription'
 import { signedInAccount } from '../support/web'
 
 const DAY = 86_400
@@ -131,26 +131,12 @@ describe('a subscription life, replayed', () => {
       ...p1,
     })
     await seedStripeSubscription(sub)
-    const invoice = (id = `in_${uniq()}`) => ({
-      id,
-      object: 'invoice',
-      customer: stripeCustomerId,
-      parent: { type: 'subscription_details', subscription_details: { subscription: sub.id } },
-    })
+    const subscriptionRef = { customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }
+    const invoice = () => subscriptionInvoice(subscriptionRef)
     await deliver(stripeEvent('invoice.paid', invoice(), { created: t0 + 2 }))
     await deliver(stripeEvent('customer.subscription.created', sub, { created: t0 }))
     await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        {
-          id: `cs_${uniq()}`,
-          mode: 'subscription',
-          customer: stripeCustomerId,
-          subscription: sub.id,
-          metadata: { customer_id: customer.id },
-        },
-        { created: t0 + 1 },
-      ),
+      stripeEvent('checkout.session.completed', subscriptionCheckoutSession(subscriptionRef), { created: t0 + 1 }),
     )
     expect(await subscriptionRow()).toMatchObject({
       planId: plan.id,

@@ -14,6 +14,7 @@ import {
   stripeSubscription,
   topUpSession,
 } from '../../support/stripe'
+import { subscriptionCheckoutSession, subscriptionInvoice } from '../../support/stripe-subscription'
 
 const DAY = 86_400
 
@@ -42,15 +43,10 @@ describe('checkout.session.completed', () => {
     })
     await seedStripeSubscription(sub)
 
-    const event = stripeEvent('checkout.session.completed', {
-      id: `cs_test_${uniq()}`,
-      object: 'checkout.session',
-      mode: 'subscription',
-      customer: stripeCustomerId,
-      subscription: sub.id,
-      metadata: { customer_id: customer.id },
-      payment_status: 'paid',
-    })
+    const event = stripeEvent(
+      'checkout.session.completed',
+      subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
+    )
     const res = await deliver(event)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ received: true, outcome: 'processed' })
@@ -90,13 +86,10 @@ describe('checkout.session.completed', () => {
       current_period_end: 1706745600,
     })
     const res = await deliver(
-      stripeEvent('checkout.session.completed', {
-        id: `cs_test_${uniq()}`,
-        mode: 'subscription',
-        customer: stripeCustomerId,
-        subscription: subId,
-        metadata: { customer_id: customer.id },
-      }),
+      stripeEvent(
+        'checkout.session.completed',
+        subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: subId }),
+      ),
     )
     expect(res.status).toBe(200)
     expect(await subscriptionOf(db, customer.id)).toMatchObject({
@@ -195,16 +188,11 @@ describe('invoice.paid', () => {
         periodEnd: 1709424000,
       }),
     )
-    const res = await deliver(
-      stripeEvent('invoice.paid', {
-        id: `in_test_${uniq()}`,
-        object: 'invoice',
-        customer: stripeCustomerId,
-        parent: { type: 'subscription_details', subscription_details: { subscription: local.stripeSubscriptionId } },
-        period_start: 1706745600,
-        period_end: 1709424000,
-      }),
+    const invoice = subscriptionInvoice(
+      { stripeCustomerId, subscriptionId: local.stripeSubscriptionId as string },
+      { period_start: 1706745600, period_end: 1709424000 },
     )
+    const res = await deliver(stripeEvent('invoice.paid', invoice))
     expect(res.status).toBe(200)
     expect(await subscriptionOf(db, customer.id)).toMatchObject({
       status: 'active',
@@ -426,13 +414,7 @@ describe('order independence', () => {
     const res = await deliver(
       stripeEvent(
         'checkout.session.completed',
-        {
-          id: `cs_test_${uniq()}`,
-          mode: 'subscription',
-          customer: stripeCustomerId,
-          subscription: sub.id,
-          metadata: { customer_id: customer.id },
-        },
+        subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
         { created: t - 5 },
       ),
     )
@@ -482,13 +464,10 @@ describe('failures', () => {
     const priceId = `price_missing_${uniq()}`
     const sub = stripeSubscription({ customer: stripeCustomerId, priceId })
     await seedStripeSubscription(sub)
-    const event = stripeEvent('checkout.session.completed', {
-      id: `cs_test_${uniq()}`,
-      mode: 'subscription',
-      customer: stripeCustomerId,
-      subscription: sub.id,
-      metadata: { customer_id: customer.id },
-    })
+    const event = stripeEvent(
+      'checkout.session.completed',
+      subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
+    )
     const failed = await deliver(event)
     expect(failed.status).toBe(500)
     expect(((await failed.json()) as { error: { code: string } }).error.code).toBe('INTERNAL_SERVER_ERROR')

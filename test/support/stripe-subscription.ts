@@ -1,0 +1,34 @@
+// Stripe objects that point at a subscription: the Checkout Session that started it and its
+// invoices (the subscription object itself is `stripeSubscription` in ./stripe).
+import { uniq } from './factories'
+
+export interface SubscriptionRef {
+  /** The hub's customer id, which our checkout puts in the session's metadata. */
+  customerId: string
+  stripeCustomerId: string
+  subscriptionId: string
+}
+
+/** A completed Checkout Session in subscription mode, as our checkout creates it. */
+export function subscriptionCheckoutSession(o: SubscriptionRef) {
+  return {
+    id: `cs_test_${uniq()}`,
+    object: 'checkout.session',
+    mode: 'subscription',
+    customer: o.stripeCustomerId,
+    subscription: o.subscriptionId,
+    metadata: { customer_id: o.customerId },
+    payment_status: 'paid',
+  }
+}
+
+/** An invoice of the subscription in the current API shape (the subscription under `parent`), with any `fields` added. */
+export function subscriptionInvoice(o: Omit<SubscriptionRef, 'customerId'>, fields: Record<string, unknown> = {}) {
+  return {
+    id: `in_test_${uniq()}`,
+    object: 'invoice',
+    customer: o.stripeCustomerId,
+    parent: { type: 'subscription_details', subscription_details: { subscription: o.subscriptionId } },
+    ...fields,
+  }
+}
