@@ -17,7 +17,7 @@ import {
   stripeEvent,
   stripeRequests,
   stripeSubscription,
-  topUpSession,
+  topUpEvent,
 } from '../support/stripe'
 import { subscriptionCheckoutSession, subscriptionInvoice } from '../support/stripe-subscription'
 import { signedInAccount } from '../support/web'
@@ -197,10 +197,7 @@ describe('a subscription life, replayed', () => {
 
     // 6. A top-up through checkout lands on the balance, once, and shows on the billing page.
     expect((await web.post('/billing/top-up/', { amount: '25' })).status).toBe(302)
-    const topUp = stripeEvent(
-      'checkout.session.completed',
-      topUpSession({ customerId: customer.id, stripeCustomerId, cents: 2500 }),
-    )
+    const topUp = topUpEvent({ id: customer.id, stripeCustomerId }, 2500)
     await deliver(topUp)
     await deliver(topUp)
     expect((await web.page('/billing/')).html).toContain('$25.00')

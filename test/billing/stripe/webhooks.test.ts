@@ -32,6 +32,24 @@ const subscriptionOf = (db: ReturnType<typeof testDb>['db'], customerId: string)
 const eventRow = (db: ReturnType<typeof testDb>['db'], id: string) =>
   db.query.stripeEvents.findFirst({ where: eq(s.stripeEvents.id, id) })
 
+/**
+ * Stripe now holds `subscription` (the stand-in serves it); returns the `checkout.session.completed`
+ * of the subscription checkout that created it.
+ */
+async function seededCheckout(
+  customerId: string,
+  subscription: { id: string; customer: string } & Record<string, unknown>,
+  o: { created?: number } = {},
+) {
+  await seedStripeSubscription(subscription)
+  const session = subscriptionCheckoutSession({
+    customerId,
+    stripeCustomerId: subscription.customer,
+    subscriptionId: subscription.id,
+  })
+  return stripeEvent('checkout.session.completed', session, o)
+}
+
 describe('checkout.session.completed', () => {
   it('creates the subscription from the subscription fetched from Stripe', async () => {
     const { db, customer, plan, stripeCustomerId } = await setup()
@@ -41,12 +59,7 @@ describe('checkout.session.completed', () => {
       priceId: plan.stripePriceId as string,
       periodStart: start,
     })
-    await seedStripeSubscription(sub)
-
-    const event = stripeEvent(
-      'checkout.session.completed',
-      subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
-    )
+    const event = await seededCheckout(customer.id, sub)
     const res = await deliver(event)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ received: true, outcome: 'processed' })
@@ -77,7 +90,7 @@ describe('checkout.session.completed', () => {
       status: 'trialing',
     })
     const subId = `sub_test_${uniq()}`
-    await seedStripeSubscription({
+    const checkout = await seededCheckout(customer.id, {
       id: subId,
       customer: stripeCustomerId,
       status: 'active',
@@ -85,12 +98,7 @@ describe('checkout.session.completed', () => {
       current_period_start: 1704067200,
       current_period_end: 1706745600,
     })
-    const res = await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: subId }),
-      ),
-    )
+    const res = await deliver(checkout)
     expect(res.status).toBe(200)
     expect(await subscriptionOf(db, customer.id)).toMatchObject({
       stripeSubscriptionId: subId,
@@ -355,13 +363,19 @@ describe('idempotency', () => {
 })
 
 describe('order independence', () => {
-  it('keeps a subscription canceled when its deletion arrives before its creation', async () => {
-    const { db, customer, plan, stripeCustomerId } = await setup()
+  /** A customer and a subscription of theirs that Stripe describes (with the customer in its metadata). */
+  async function customerWithSubscriptionInStripe() {
+    const context = await setup()
     const sub = stripeSubscription({
-      customer: stripeCustomerId,
-      priceId: plan.stripePriceId as string,
-      metadata: { customer_id: customer.id },
+      customer: context.stripeCustomerId,
+      priceId: context.plan.stripePriceId as string,
+      metadata: { customer_id: context.customer.id },
     })
+    return { ...context, sub }
+  }
+
+  it('keeps a subscription canceled when its deletion arrives before its creation', async () => {
+    const { db, customer, sub } = await customerWithSubscriptionInStripe()
     const t = nowSeconds()
     const deleted = await deliver(
       stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, { created: t }),
@@ -374,12 +388,7 @@ describe('order independence', () => {
   })
 
   it('answers 503 for a failed payment of a subscription not stored yet, records nothing, and applies the retry', async () => {
-    const { db, customer, plan, stripeCustomerId } = await setup()
-    const sub = stripeSubscription({
-      customer: stripeCustomerId,
-      priceId: plan.stripePriceId as string,
-      metadata: { customer_id: customer.id },
-    })
+    const { db, customer, stripeCustomerId, sub } = await customerWithSubscriptionInStripe()
     const t = nowSeconds()
     const failed = stripeEvent(
       'invoice.payment_failed',
@@ -408,16 +417,10 @@ describe('order independence', () => {
     const upgraded = {
       ...stripeSubscription({ id: sub.id, customer: stripeCustomerId, priceId: pro.stripePriceId as string }),
     }
-    await seedStripeSubscription(upgraded)
+    const checkout = await seededCheckout(customer.id, upgraded, { created: t - 5 })
 
     await deliver(stripeEvent('customer.subscription.updated', upgraded, { created: t }))
-    const res = await deliver(
-      stripeEvent(
-        'checkout.session.completed',
-        subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
-        { created: t - 5 },
-      ),
-    )
+    const res = await deliver(checkout)
     expect(res.status).toBe(200)
     expect(await subscriptionOf(db, customer.id)).toMatchObject({
       planId: pro.id,
@@ -463,11 +466,7 @@ describe('failures', () => {
     const { db, f, customer, stripeCustomerId } = await setup()
     const priceId = `price_missing_${uniq()}`
     const sub = stripeSubscription({ customer: stripeCustomerId, priceId })
-    await seedStripeSubscription(sub)
-    const event = stripeEvent(
-      'checkout.session.completed',
-      subscriptionCheckoutSession({ customerId: customer.id, stripeCustomerId, subscriptionId: sub.id }),
-    )
+    const event = await seededCheckout(customer.id, sub)
     const failed = await deliver(event)
     expect(failed.status).toBe(500)
     expect(((await failed.json()) as { error: { code: string } }).error.code).toBe('INTERNAL_SERVER_ERROR')
