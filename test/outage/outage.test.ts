@@ -16,8 +16,9 @@ import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import { BASE, internalHeaders } from '../support/http'
 import { bucket, message, recordingQueue } from '../support/knowledge'
+import { postUsageBatch, postWebhookDelivery, signedDelivery } from '../support/race-requests'
 import { reportFigures, taggedWorker } from '../support/races'
-import { signature, type stripeEvent, topUpEvent } from '../support/stripe'
+import { topUpEvent } from '../support/stripe'
 import { signedInAccount } from '../support/web'
 
 const control = inject('databaseControlUrl')
@@ -42,22 +43,8 @@ async function databaseUp() {
 
 afterEach(databaseUp)
 
-function postBatch(reports: unknown[]) {
-  return runtime.fetch('/api/internal/usage/batch', {
-    method: 'POST',
-    headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ reports }),
-  })
-}
-
-async function deliverSigned(event: ReturnType<typeof stripeEvent>) {
-  const body = JSON.stringify(event)
-  return runtime.fetch('/billing/webhook/', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await signature(body) },
-    body,
-  })
-}
+const postBatch = (reports: unknown[]) => postUsageBatch(runtime, reports)
+const deliverSigned = async (event: object) => postWebhookDelivery(runtime, await signedDelivery(event))
 
 describe('database outage', () => {
   it('the internal API answers 503 in the envelope, promptly, and works again after recovery', async () => {

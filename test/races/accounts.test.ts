@@ -5,14 +5,8 @@ import { customers, customerUsers } from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { uniq } from '../support/factories'
 import { BASE } from '../support/http'
-import {
-  behindLock,
-  CONCURRENCY,
-  describeOnPostgres,
-  reportFigures,
-  taggedWorker,
-  withPeakSessions,
-} from '../support/races'
+import { atOnce, type TaggedWorker } from '../support/race-requests'
+import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker } from '../support/races'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -42,7 +36,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-function formPost(runtime: ReturnType<typeof taggedWorker>, path: string, data: Record<string, string>, ip: string) {
+function formPost(runtime: TaggedWorker, path: string, data: Record<string, string>, ip: string) {
   return runtime.fetch(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE, 'CF-Connecting-IP': ip },
@@ -55,23 +49,19 @@ describeOnPostgres('race: accounts', () => {
   it('the same email signed up many times at once: one account, a clear message for the rest, no hash in the logs', async () => {
     const { db } = testDb()
     const email = `twice-${uniq()}@example.com`
-    const tag = 'race-signup-email'
-    const runtime = taggedWorker(tag)
     const { result, lines } = await captureLogs(() =>
-      withPeakSessions(db, tag, () =>
-        Promise.all(
-          Array.from({ length: CONCURRENCY }, (_, i) =>
-            formPost(
-              runtime,
-              '/signup',
-              { company_name: `Twice ${uniq()} ${i}`, email, password: PASSWORD },
-              distinctNetwork(),
-            ),
+      atOnce(db, 'race-signup-email', (runtime) =>
+        Array.from({ length: CONCURRENCY }, (_, i) =>
+          formPost(
+            runtime,
+            '/signup',
+            { company_name: `Twice ${uniq()} ${i}`, email, password: PASSWORD },
+            distinctNetwork(),
           ),
         ),
       ),
     )
-    const { result: responses, peakSessions } = result
+    const { results: responses, peakSessions } = result
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 303)).toHaveLength(1)
     expect(statuses.filter((s) => s === 422)).toHaveLength(CONCURRENCY - 1)
@@ -93,14 +83,10 @@ describeOnPostgres('race: accounts', () => {
   it('the same company name signed up many times at once: every sign-up succeeds with its own slug', async () => {
     const { db } = testDb()
     const company = `Same Name ${uniq()}`
-    const tag = 'race-signup-company'
-    const runtime = taggedWorker(tag)
     const emails = Array.from({ length: CONCURRENCY }, () => `same-${uniq()}@example.com`)
-    const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
-      Promise.all(
-        emails.map((email) =>
-          formPost(runtime, '/signup', { company_name: company, email, password: PASSWORD }, distinctNetwork()),
-        ),
+    const { results: responses, peakSessions } = await atOnce(db, 'race-signup-company', (runtime) =>
+      emails.map((email) =>
+        formPost(runtime, '/signup', { company_name: company, email, password: PASSWORD }, distinctNetwork()),
       ),
     )
     expect(responses.map((r) => r.status)).toEqual(emails.map(() => 303))
@@ -119,18 +105,16 @@ describeOnPostgres('race: accounts', () => {
       (await formPost(signup, '/signup', { company_name: `Burst ${uniq()}`, email, password: PASSWORD }, '192.0.2.1'))
         .status,
     ).toBe(303)
-    const tag = 'race-login-burst'
-    const runtime = taggedWorker(tag)
-    const burst = () =>
-      Promise.all(
+    // Every attempt first records itself in attempt_counters: they all queue behind the test's
+    // table lock, then race for the counter rows at once.
+    const { results: responses, peakSessions } = await atOnce(
+      db,
+      'race-login-burst',
+      (runtime) =>
         Array.from({ length: CONCURRENCY }, (_, i) =>
           formPost(runtime, '/login', { email, password: `wrong-guess-${i}` }, '192.0.2.77'),
         ),
-      )
-    // Every attempt first records itself in attempt_counters: they all queue behind the test's
-    // table lock, then race for the counter rows at once.
-    const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
-      behindLock(db, sql`LOCK TABLE attempt_counters IN SHARE MODE`, tag, 20, burst),
+      sql`LOCK TABLE attempt_counters IN SHARE MODE`,
     )
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_LIMITS.accountFromAddress)

@@ -6,9 +6,9 @@ import { GRACE_EXPIRY_CRON } from '../../src/jobs/scheduled'
 import { report } from '../support/billing'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { internalHeaders } from '../support/http'
+import { postUsageBatch, postWebhookDelivery, signedDelivery } from '../support/race-requests'
 import { describeOnPostgres, reportFigures, shuffled, taggedWorker, withPeakSessions } from '../support/races'
-import { signature, stripeEvent, topUpEvent } from '../support/stripe'
+import { topUpEvent } from '../support/stripe'
 
 const LIMIT = 100
 // The grace period ended long ago. The job runs "at" the day after, so it finds this customer and
@@ -44,30 +44,17 @@ describeOnPostgres('race: one over-limit customer, everything at once', () => {
       Array.from({ length: 10 }, () => report(agents[i % 2]!.id, { messages: 1 })),
     )
     const topUps = Array.from({ length: 10 }, (_, i) => topUpEvent(customer, 1000 + i))
-    const signedTopUps = await Promise.all(
-      topUps.map(async (e) => {
-        const body = JSON.stringify(e)
-        return { body, signature: await signature(body) }
-      }),
-    )
+    const signedTopUps = await Promise.all(topUps.map(signedDelivery))
 
     const tag = 'race-billing-mix'
     const runtime = taggedWorker(tag)
     const work: Array<() => Promise<{ kind: string; status: number }>> = [
       ...batches.map((reports) => async () => {
-        const res = await runtime.fetch('/api/internal/usage/batch', {
-          method: 'POST',
-          headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
-          body: JSON.stringify({ reports }),
-        })
+        const res = await postUsageBatch(runtime, reports)
         return { kind: 'usage', status: res.status }
       }),
-      ...signedTopUps.map(({ body, signature }) => async () => {
-        const res = await runtime.fetch('/billing/webhook/', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
-          body,
-        })
+      ...signedTopUps.map((delivery) => async () => {
+        const res = await postWebhookDelivery(runtime, delivery)
         return { kind: 'top-up', status: res.status }
       }),
       ...[1, 2, 3].map(() => async () => {

@@ -6,7 +6,8 @@ import { addTextDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { bucket, message, recordingQueue } from '../support/knowledge'
-import { CONCURRENCY, describeOnPostgres, reportFigures, taggedWorker, withPeakSessions } from '../support/races'
+import { atOnce } from '../support/race-requests'
+import { CONCURRENCY, describeOnPostgres, reportFigures } from '../support/races'
 
 describeOnPostgres('race: one document, many consumers', () => {
   // Most consumers find the document claimed and finish at once, so twice as many are started for
@@ -27,13 +28,11 @@ describeOnPostgres('race: one document, many consumers', () => {
       { customerId: kb.customerId, kbId: kb.id, title: 'Policy', text },
     )
 
-    const tag = 'race-documents'
-    const runtime = taggedWorker(tag)
-    const { result, peakSessions } = await withPeakSessions(db, tag, () =>
-      Promise.all(Array.from({ length: CONSUMERS }, () => runtime.queue(DOCUMENT_QUEUE, [message(doc.id)]))),
+    const { results, peakSessions } = await atOnce(db, 'race-documents', (runtime) =>
+      Array.from({ length: CONSUMERS }, () => runtime.queue(DOCUMENT_QUEUE, [message(doc.id)])),
     )
-    expect(result.flatMap((r) => r.retryMessages)).toEqual([])
-    expect(result.flatMap((r) => r.explicitAcks)).toHaveLength(CONSUMERS)
+    expect(results.flatMap((r) => r.retryMessages)).toEqual([])
+    expect(results.flatMap((r) => r.explicitAcks)).toHaveLength(CONSUMERS)
     expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
 
     const [row] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.id, doc.id))

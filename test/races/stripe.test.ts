@@ -3,16 +3,9 @@ import { expect, it } from 'vitest'
 import * as s from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
-import {
-  behindLock,
-  CONCURRENCY,
-  describeOnPostgres,
-  reportFigures,
-  shuffled,
-  taggedWorker,
-  withPeakSessions,
-} from '../support/races'
-import { nowSeconds, signature, stripeEvent, stripeSubscription, topUpEvent } from '../support/stripe'
+import { atOnce, postWebhookDelivery, signedDelivery } from '../support/race-requests'
+import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled } from '../support/races'
+import { nowSeconds, stripeEvent, stripeSubscription, topUpEvent } from '../support/stripe'
 
 type Event = ReturnType<typeof stripeEvent>
 
@@ -23,29 +16,15 @@ async function deliverAll(
   events: Event[],
   lockedCustomerId?: string,
 ) {
-  const runtime = taggedWorker(tag)
-  const signed = await Promise.all(
-    events.map(async (event) => {
-      const body = JSON.stringify(event)
-      return { body, signature: await signature(body) }
-    }),
+  const signed = await Promise.all(events.map(signedDelivery))
+  const lock = lockedCustomerId ? sql`SELECT 1 FROM customers WHERE id = ${lockedCustomerId} FOR UPDATE` : undefined
+  const { results, peakSessions } = await atOnce(
+    db,
+    tag,
+    (runtime) => signed.map((delivery) => postWebhookDelivery(runtime, delivery)),
+    lock,
   )
-  const send = () =>
-    Promise.all(
-      signed.map(({ body, signature }) =>
-        runtime.fetch('/billing/webhook/', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
-          body,
-        }),
-      ),
-    )
-  const { result, peakSessions } = await withPeakSessions(db, tag, () =>
-    lockedCustomerId
-      ? behindLock(db, sql`SELECT 1 FROM customers WHERE id = ${lockedCustomerId} FOR UPDATE`, tag, 20, send)
-      : send(),
-  )
-  const outcomes = await Promise.all(result.map(async (r) => ({ status: r.status, body: (await r.json()) as object })))
+  const outcomes = await Promise.all(results.map(async (r) => ({ status: r.status, body: (await r.json()) as object })))
   return { outcomes, peakSessions }
 }
 

@@ -1,25 +1,25 @@
 import { inArray, sql } from 'drizzle-orm'
 import { expect, it } from 'vitest'
+import { usageBatchResultSchema } from '../../src/api/internal/routes/usage-batch'
+import type { Database } from '../../src/db/client'
 import { usageRecords, usageReports } from '../../src/db/schema'
 import { billedAgent, report } from '../support/billing'
 import { testDb } from '../support/db'
-import { internalHeaders } from '../support/http'
-import {
-  CONCURRENCY,
-  describeOnPostgres,
-  reportFigures,
-  shuffled,
-  taggedWorker,
-  withPeakSessions,
-} from '../support/races'
-
-interface BatchResult {
-  accepted: number
-  rejected: number
-  errors: Array<{ index: number; request_id: string | null; reason: string }>
-}
+import { bodyOf } from '../support/http'
+import { atOnce, postUsageBatch } from '../support/race-requests'
+import { CONCURRENCY, describeOnPostgres, reportFigures, shuffled } from '../support/races'
 
 const BIG_LIMITS = { messages: 1_000_000, tokens: 1_000_000_000 }
+
+/** Posts every batch at once from a Worker tagged `tag`; each batch is answered 200. */
+async function postBatchesAtOnce(db: Database, tag: string, batches: unknown[][]) {
+  const { results, peakSessions } = await atOnce(db, tag, (runtime) =>
+    batches.map((reports) => postUsageBatch(runtime, reports)),
+  )
+  expect(results.map((r) => r.status)).toEqual(batches.map(() => 200))
+  const bodies = await Promise.all(results.map((r) => bodyOf(r, usageBatchResultSchema)))
+  return { bodies, peakSessions }
+}
 
 describeOnPostgres('race: usage batches at once', () => {
   it('counts every request_id once across overlapping batches and customers: exact totals, no 5xx', async () => {
@@ -37,21 +37,7 @@ describeOnPostgres('race: usage batches at once', () => {
     const batches = Array.from({ length: CONCURRENCY }, () => shuffled(pool).slice(0, 120))
     const sent = new Set(batches.flat().map((r) => r.request_id))
 
-    const tag = 'race-usage-overlap'
-    const runtime = taggedWorker(tag)
-    const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
-      Promise.all(
-        batches.map((reports) =>
-          runtime.fetch('/api/internal/usage/batch', {
-            method: 'POST',
-            headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
-            body: JSON.stringify({ reports }),
-          }),
-        ),
-      ),
-    )
-    expect(responses.map((r) => r.status)).toEqual(batches.map(() => 200))
-    const bodies = (await Promise.all(responses.map((r) => r.json()))) as BatchResult[]
+    const { bodies, peakSessions } = await postBatchesAtOnce(db, 'race-usage-overlap', batches)
     expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
 
     const accepted = bodies.reduce((n, b) => n + b.accepted, 0)
@@ -109,22 +95,8 @@ describeOnPostgres('race: usage batches at once', () => {
       const batches = Array.from({ length: CONCURRENCY + 8 }, (_, i) =>
         shuffled(ids).map((id) => report(agents[i % agents.length]!.id, { messages: 1 }, { request_id: id })),
       )
-      const tag = 'race-usage-cross-customer'
-      const runtime = taggedWorker(tag)
-      const { result: responses, peakSessions } = await withPeakSessions(db, tag, () =>
-        Promise.all(
-          batches.map((reports) =>
-            runtime.fetch('/api/internal/usage/batch', {
-              method: 'POST',
-              headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
-              body: JSON.stringify({ reports }),
-            }),
-          ),
-        ),
-      )
-      expect(responses.map((r) => r.status)).toEqual(batches.map(() => 200))
+      const { bodies, peakSessions } = await postBatchesAtOnce(db, 'race-usage-cross-customer', batches)
       expect(peakSessions, 'sessions open at once').toBeGreaterThanOrEqual(20)
-      const bodies = (await Promise.all(responses.map((r) => r.json()))) as BatchResult[]
       expect(bodies.reduce((n, x) => n + x.accepted, 0)).toBe(ids.length)
       reportFigures('usage request_id across customers', {
         batches: batches.length,
