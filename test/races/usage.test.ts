@@ -21,6 +21,12 @@ async function postBatchesAtOnce(db: Database, tag: string, batches: unknown[][]
   return { bodies, peakSessions }
 }
 
+/** The period totals the batches left for these agents. */
+function usageRecordsOf(db: Database, agents: Array<{ id: string }>) {
+  const ids = agents.map((a) => a.id)
+  return db.select().from(usageRecords).where(inArray(usageRecords.agentInstanceId, ids))
+}
+
 describeOnPostgres('race: usage batches at once', () => {
   it('counts every request_id once across overlapping batches and customers: exact totals, no 5xx', async () => {
     const { db } = testDb()
@@ -60,15 +66,7 @@ describeOnPostgres('race: usage batches at once', () => {
       .where(inArray(usageReports.requestId, [...sent]))
     expect(stored).toHaveLength(sent.size)
 
-    const records = await db
-      .select()
-      .from(usageRecords)
-      .where(
-        inArray(
-          usageRecords.agentInstanceId,
-          agents.map((a) => a.id),
-        ),
-      )
+    const records = await usageRecordsOf(db, agents)
     expect(records).toHaveLength(agents.length)
     for (const agent of agents) {
       const mine = pool.filter((r) => r.agent_instance_id === agent.id && sent.has(r.request_id))
@@ -108,15 +106,7 @@ describeOnPostgres('race: usage batches at once', () => {
       SELECT agent_instance_id AS agent, count(*)::int AS n FROM usage_reports
       WHERE request_id IN ${sql.raw(`('${ids.join("','")}')`)} GROUP BY agent_instance_id`)
       expect(rows.reduce((n, r) => n + Number(r.n), 0)).toBe(ids.length)
-      const records = await db
-        .select()
-        .from(usageRecords)
-        .where(
-          inArray(
-            usageRecords.agentInstanceId,
-            agents.map((a) => a.id),
-          ),
-        )
+      const records = await usageRecordsOf(db, agents)
       for (const row of rows) {
         expect(records.find((r) => r.agentInstanceId === row.agent)?.messages).toBe(Number(row.n))
       }
