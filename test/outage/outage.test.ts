@@ -85,11 +85,7 @@ describe('database outage', () => {
     expect(body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/unreachable/) })
 
     // Inside a transaction too: the stalled ingest gives up, and the reports go on the usage queue.
-    const batch = await impatientRuntime.fetch('/api/internal/usage/batch', {
-      method: 'POST',
-      headers: { ...internalHeaders(), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ reports: [report(agent.id, { messages: 1 })] }),
-    })
+    const batch = await postUsageBatch(impatientRuntime, [report(agent.id, { messages: 1 })])
     expect(batch.status).toBe(202)
     expect(await batch.json()).toMatchObject({ queued: 1, rejected: 0 })
 
