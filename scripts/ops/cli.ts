@@ -146,6 +146,13 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
     io.out(HELP[command] ?? '')
     return EXIT.ok
   }
+  const stray = Object.keys(values).find(
+    (option) => option !== 'json' && !COMMAND_OPTIONS[command as keyof typeof commands].includes(option),
+  )
+  if (stray) {
+    io.err(`ops ${command} takes no --${stray}.\n\n${HELP[command]}`)
+    return EXIT.usage
+  }
   let url = io.env.DATABASE_URL
   let wsProxy = io.env.LOCAL_WS_PROXY
   if (!url) {
@@ -210,6 +217,23 @@ function safeUserName() {
   } catch {
     return 'unknown'
   }
+}
+
+/**
+ * The options each command reads. Any other is refused, not ignored: `documents retry --all-failed
+ * --customer x` would otherwise retry every customer's documents.
+ */
+const COMMAND_OPTIONS: Record<keyof typeof commands, string[]> = {
+  customers: [],
+  customer: [],
+  suspend: ['reason'],
+  resume: ['reason'],
+  credit: ['reason'],
+  usage: ['period', 'customer'],
+  documents: ['all-failed'],
+  notifications: [],
+  catalog: [],
+  log: ['customer', 'limit'],
 }
 
 interface Context {

@@ -2,7 +2,7 @@
 // migrated and seeded): each command in table and --json form, the audit rows, the balance ledger.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import fc from 'fast-check'
@@ -18,8 +18,12 @@ import { ingestUsageBatch } from '../../src/billing/rules/usage-ingest.ts'
 import { processStripeEvent } from '../../src/billing/stripe/events.ts'
 import { topUpMetadata } from '../../src/billing/stripe/top-up.ts'
 import { createDb, type DbHandle } from '../../src/db/client.ts'
+import { MAX_PROCESSING_ATTEMPTS, STALE_PROCESSING_MINUTES } from '../../src/knowledge/limits.ts'
+import { deliverPending } from '../../src/notifications/outbox.ts'
+import type { OutgoingEmail } from '../../src/notifications/sender.ts'
 import { creditCustomer, findCustomer } from '../../src/ops/actions.ts'
 import { createFernet } from '../../src/platform/fernet.ts'
+import { createLogger } from '../../src/platform/logger.ts'
 
 const KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='
 const SECRET_TOKEN = 'ya29.known-integration-token-DO-NOT-PRINT'
@@ -49,20 +53,42 @@ afterAll(async () => {
 
 const outputs: string[] = []
 
-async function ops(...argv: string[]) {
+async function opsIn(environment: Record<string, string>, ...argv: string[]) {
   const out: string[] = []
   const err: string[] = []
-  const code = await runOps(argv, { env, out: (t) => out.push(t), err: (t) => err.push(t) })
+  const code = await runOps(argv, { env: environment, out: (t) => out.push(t), err: (t) => err.push(t) })
   const result = { code, stdout: out.join('\n'), stderr: err.join('\n') }
   outputs.push(result.stdout, result.stderr)
   return result
 }
+const ops = (...argv: string[]) => opsIn(env, ...argv)
 const opsJson = async (...argv: string[]) => {
   const result = await ops(...argv, '--json')
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
   return JSON.parse(result.stdout)
 }
+/** A command that succeeds and prints exactly `text` (its table form). */
+const expectSays = async (text: string, ...argv: string[]) =>
+  expect(await ops(...argv)).toEqual({ code: EXIT.ok, stdout: text, stderr: '' })
+
+/** The rows of a `table()` printout, keyed by its header; each cell cut where its header's name starts. */
+function tableRows(text: string): Record<string, string>[] {
+  const [header = '', , ...rows] = text.split('\n')
+  if (header === '(none)') return []
+  const columns = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], start: m.index }))
+  return rows.map((row) =>
+    Object.fromEntries(columns.map(({ name, start }, i) => [name, row.slice(start, columns[i + 1]?.start).trim()])),
+  )
+}
+/** The lines under `title` in `ops customer`'s printout, up to the blank line that ends the section. */
+function section(text: string, title: string): string {
+  const lines = text.split('\n')
+  const body = lines.slice(lines.indexOf(title) + 1)
+  const end = body.indexOf('')
+  return body.slice(0, end === -1 ? undefined : end).join('\n')
+}
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /** `node scripts/ops.ts ...` in a child process, as an operator runs it. */
 const run = (args: string[]) =>
@@ -73,35 +99,96 @@ const run = (args: string[]) =>
     (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
   )
 
-/** A customer on a 100-message plan who used 150, balance 0, grace over: billing switched an agent off. */
-async function lapsedCustomer(email = `lapsed-${crypto.randomUUID().slice(0, 8)}@example.com`) {
+/** A customer whose subscription has `subscription` status (none when null), on a new plan with `limits`. */
+async function customerOnPlan({
+  email = `ops-${crypto.randomUUID().slice(0, 8)}@example.com`,
+  name = 'Ops Co',
+  subscription = 'active' as string | null,
+  limits = {} as Record<string, number>,
+  graceEnded = false,
+} = {}) {
+  const graceEndsAt = graceEnded ? new Date(Date.now() - 86_400_000) : null
   const [customer] = await sql<{ id: string }[]>`
     INSERT INTO customers (name, slug, email, stripe_customer_id, grace_period_ends_at)
-    VALUES ('Lapsed Co', ${`lapsed-${crypto.randomUUID()}`}, ${email}, ${`cus_${crypto.randomUUID().slice(0, 12)}`},
-            now() - interval '1 day')
+    VALUES (${name}, ${`ops-${crypto.randomUUID()}`}, ${email}, ${`cus_${crypto.randomUUID().slice(0, 12)}`}, ${graceEndsAt})
     RETURNING id`
   const customerId = customer?.id as string
-  const [plan] = await sql<{ id: string }[]>`
-    INSERT INTO plans (name, slug, limits) VALUES ('Tiny', ${`tiny-${crypto.randomUUID()}`}, '{"messages":100}') RETURNING id`
-  await sql`INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
-            VALUES (${customerId}, ${plan?.id as string}, 'active', now() - interval '10 days', now() + interval '20 days')`
-  const [type] = await sql<{ id: string }[]>`SELECT id FROM agent_types WHERE slug = 'customer-support'`
-  const prefix = () => `efk_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
-  const [billingOff] = await sql<{ id: string }[]>`
+  if (subscription !== null) {
+    const [plan] = await sql<{ id: string }[]>`
+      INSERT INTO plans (name, slug, limits) VALUES ('Tiny', ${`tiny-${crypto.randomUUID()}`}, ${sql.json(limits)}) RETURNING id`
+    await sql`INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
+              VALUES (${customerId}, ${plan?.id as string}, ${subscription}, now() - interval '10 days', now() + interval '20 days')`
+  }
+  return { customerId, email }
+}
+
+async function agentOf(customerId: string, name: string, disabledReason: string | null = null) {
+  const [agent] = await sql<{ id: string }[]>`
     INSERT INTO agent_instances (customer_id, agent_type_id, name, is_active, disabled_reason, api_key_prefix, api_key_hash)
-    VALUES (${customerId}, ${type?.id as string}, 'Helpdesk', false, 'grace_expired', ${prefix()}, 'x') RETURNING id`
-  await sql`
-    INSERT INTO agent_instances (customer_id, agent_type_id, name, is_active, disabled_reason, api_key_prefix, api_key_hash)
-    VALUES (${customerId}, ${type?.id as string}, 'Old bot', false, 'manual', ${prefix()}, 'x')`
+    SELECT ${customerId}, id, ${name}, ${disabledReason === null}, ${disabledReason},
+           ${`efk_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`}, 'x'
+    FROM agent_types WHERE slug = 'customer-support'
+    RETURNING id`
+  return agent?.id as string
+}
+
+/** Usage of an agent in its customer's current period, or in the period before it. */
+async function recordUsage(
+  customerId: string,
+  agentId: string,
+  { messages, inputTokens, outputTokens }: { messages: number; inputTokens: number; outputTokens: number },
+  period: 'current' | 'previous' = 'current',
+) {
+  const shift = period === 'current' ? 0 : 30
   await sql`
     INSERT INTO usage_records (customer_id, agent_instance_id, period_start, period_end, messages, input_tokens, output_tokens)
-    SELECT ${customerId}, ${billingOff?.id as string}, current_period_start, current_period_end, 150, 1000, 2000
+    SELECT ${customerId}, ${agentId}, current_period_start - make_interval(days => ${shift}),
+           current_period_end - make_interval(days => ${shift}), ${messages}, ${inputTokens}, ${outputTokens}
     FROM subscriptions WHERE customer_id = ${customerId}`
+}
+
+/** A customer on a 100-message plan who used 150, balance 0, grace over: billing switched an agent off. */
+async function lapsedCustomer(email = `lapsed-${crypto.randomUUID().slice(0, 8)}@example.com`) {
+  const { customerId } = await customerOnPlan({ email, name: 'Lapsed Co', limits: { messages: 100 }, graceEnded: true })
+  const billingOffId = await agentOf(customerId, 'Helpdesk', 'grace_expired')
+  await agentOf(customerId, 'Old bot', 'manual')
+  await recordUsage(customerId, billingOffId, { messages: 150, inputTokens: 1000, outputTokens: 2000 })
   const [provider] = await sql<{ id: string }[]>`SELECT id FROM integration_providers WHERE slug = 'demo-docs'`
   await sql`
     INSERT INTO integrations (customer_id, provider_id, account_id, account_name, access_token, refresh_token, token_expires_at)
     VALUES (${customerId}, ${provider?.id as string}, 'acct-1', 'Docs workspace', ${ciphertext}, ${ciphertext}, now() + interval '1 hour')`
-  return { customerId, email, billingOffId: billingOff?.id as string }
+  return { customerId, email, billingOffId }
+}
+
+/** A knowledge document in `status`; a failed one has used up its attempts, a processing one started just now. */
+async function knowledgeDocument(
+  customerId: string,
+  status: 'error' | 'indexed' | 'processing',
+  title = 'Handbook.pdf',
+) {
+  const [kb] = await sql<{ id: string }[]>`
+    INSERT INTO knowledge_bases (customer_id, name) VALUES (${customerId}, 'Docs') RETURNING id`
+  const [doc] = await sql<{ id: string }[]>`
+    INSERT INTO knowledge_documents
+      (knowledge_base_id, customer_id, title, source_type, status, error_message, unfinished_attempts, processing_started_at)
+    VALUES (${kb?.id as string}, ${customerId}, ${title}, 'text', ${status},
+            ${status === 'error' ? 'extraction failed' : null}, ${status === 'error' ? 3 : 0},
+            ${status === 'processing' ? new Date() : null})
+    RETURNING id`
+  return doc?.id as string
+}
+
+async function notification(
+  customerId: string,
+  { kind = 'grace_started', status = 'failed', subject = 'Over your limit', body = 'secret link', minutesAgo = 0 } = {},
+) {
+  const [row] = await sql<{ id: string }[]>`
+    INSERT INTO notifications (customer_id, kind, recipient, subject, body, dedupe_key, status, created_at)
+    SELECT ${customerId}, ${kind}, email, ${subject}, ${body}, ${crypto.randomUUID()}, ${status},
+           now() - make_interval(mins => ${minutesAgo})
+    FROM customers WHERE id = ${customerId}
+    RETURNING id`
+  return row?.id as string
 }
 
 describe('ops: a support case end to end', () => {
@@ -295,15 +382,11 @@ describe('ops: usage export, documents, notifications', () => {
 
   it('lists failed documents and hands them to the stuck-document sweep; failed notifications back to the outbox', async () => {
     const { customerId, email } = await lapsedCustomer()
-    const [kb] = await sql<{ id: string }[]>`
-      INSERT INTO knowledge_bases (customer_id, name) VALUES (${customerId}, 'Docs') RETURNING id`
-    const [doc] = await sql<{ id: string }[]>`
-      INSERT INTO knowledge_documents (knowledge_base_id, customer_id, title, source_type, status, error_message, unfinished_attempts)
-      VALUES (${kb?.id as string}, ${customerId}, 'Handbook.pdf', 'text', 'error', 'extraction failed', 3) RETURNING id`
+    const docId = await knowledgeDocument(customerId, 'error')
     const failed = await opsJson('documents', 'failed')
     expect(failed.documents).toContainEqual(
       expect.objectContaining({
-        id: doc?.id,
+        id: docId,
         customer_email: email,
         title: 'Handbook.pdf',
         error: 'extraction failed',
@@ -312,27 +395,281 @@ describe('ops: usage export, documents, notifications', () => {
     expect((await ops('documents', 'failed')).stdout).toMatch(/^id\s+customer_email\s+title\s+error\s+failed_at/)
     expect((await ops('documents', 'retry')).code).toBe(EXIT.usage)
     expect((await ops('documents', 'retry', crypto.randomUUID())).code).toBe(EXIT.notFound)
-    const retried = await opsJson('documents', 'retry', doc?.id as string)
-    expect(retried.retried).toEqual([doc?.id])
+    const retried = await opsJson('documents', 'retry', docId)
+    expect(retried.retried).toEqual([docId])
     const [row] =
-      await sql`SELECT status, processing_started_at, unfinished_attempts FROM knowledge_documents WHERE id = ${doc?.id as string}`
+      await sql`SELECT status, processing_started_at, unfinished_attempts FROM knowledge_documents WHERE id = ${docId}`
     // What the sweep looks for: a `processing` run started long ago, with the attempt budget reset.
     expect(row).toMatchObject({ status: 'processing', unfinished_attempts: 0 })
     expect(new Date(row?.processing_started_at).getTime()).toBe(0)
 
-    await sql`INSERT INTO notifications (customer_id, kind, recipient, subject, body, dedupe_key, status)
-              VALUES (${customerId}, 'grace_started', ${email}, 'Over your limit', 'secret link', ${crypto.randomUUID()}, 'failed')`
+    const noteId = await notification(customerId)
     const failedNotes = await opsJson('notifications', 'failed')
     expect(failedNotes.notifications).toContainEqual(
       expect.objectContaining({ recipient: email, subject: 'Over your limit' }),
     )
     expect(JSON.stringify(failedNotes)).not.toContain('secret link')
     const retriedNotes = await opsJson('notifications', 'retry')
-    expect(retriedNotes.retried.length).toBeGreaterThan(0)
+    expect(retriedNotes.retried).toContain(noteId)
     expect(await sql`SELECT 1 FROM notifications WHERE status = 'failed'`).toHaveLength(0)
-    const actions =
-      await sql`SELECT action FROM operator_actions WHERE action IN ('documents.retry', 'notifications.retry')`
+    const actions = await sql`
+      SELECT action FROM operator_actions
+      WHERE (action = 'documents.retry' AND target = ${docId})
+         OR (action = 'notifications.retry' AND details->'notifications' @> ${sql.json([noteId])})`
     expect(actions.map((a) => a.action).sort()).toEqual(['documents.retry', 'notifications.retry'])
+  })
+})
+
+describe('ops: the table form of each change', () => {
+  const agentIsActive = async (agentId: string) =>
+    (await sql`SELECT is_active FROM agent_instances WHERE id = ${agentId}`)[0]?.is_active
+
+  it('credit says the amount, the balance after it and how many agents the re-enable rule switched on', async () => {
+    const { email, billingOffId } = await lapsedCustomer()
+    await expectSays(
+      `Credited $20.00 to ${email}; balance $20.00; agents switched back on: 1.`,
+      ...['credit', email, '$20', '--reason', 'goodwill'],
+    )
+    expect(await agentIsActive(billingOffId)).toBe(true)
+    await expectSays(
+      `Credited $0.05 to ${email}; balance $20.05; agents switched back on: 0.`,
+      ...['credit', email, '0.05', '--reason', 'rounding'],
+    )
+  })
+
+  it('suspend --json gives the audit row and whether the customer was active; again, it says so', async () => {
+    const { customerId, email } = await lapsedCustomer()
+    const first = await opsJson('suspend', email, '--reason', 'chargeback')
+    const second = await opsJson('suspend', customerId, '--reason', 'chargeback, second notice')
+    const actions = await sql`
+      SELECT id, details FROM operator_actions WHERE customer_id = ${customerId} ORDER BY created_at`
+    expect(first).toEqual({ customer_id: customerId, suspended: true, action_id: actions[0]?.id, was_active: true })
+    expect(second).toEqual({ customer_id: customerId, suspended: true, action_id: actions[1]?.id, was_active: false })
+    expect(actions.map((a) => a.details)).toEqual([{ was_active: true }, { was_active: false }])
+    await expectSays(`${email} was already suspended (recorded again).`, 'suspend', email, '--reason', 'third')
+  })
+
+  it('resume says how many agents the billing rule switched back on: none while over the limit', async () => {
+    const { customerId, email, billingOffId } = await lapsedCustomer()
+    await ops('suspend', email, '--reason', 'chargeback')
+    await expectSays(`Resumed ${email}; agents switched back on by the billing rule: 0.`, 'resume', email)
+    expect(await agentIsActive(billingOffId)).toBe(false)
+    await sql`UPDATE plans SET limits = '{"messages":1000}' WHERE id = (SELECT plan_id FROM subscriptions WHERE customer_id = ${customerId})`
+    await expectSays(`Resumed ${email}; agents switched back on by the billing rule: 1.`, 'resume', email)
+    expect(await agentIsActive(billingOffId)).toBe(true)
+  })
+
+  it('documents retry <id> says how many went to the sweep; the audit row names the one customer', async () => {
+    const { customerId } = await lapsedCustomer()
+    const docId = await knowledgeDocument(customerId, 'error')
+    await expectSays(
+      '1 document(s) handed to the stuck-document sweep; they are queued again within 15 minutes.',
+      ...['documents', 'retry', docId],
+    )
+    const [action] = await sql`
+      SELECT customer_id, target, details FROM operator_actions WHERE action = 'documents.retry' AND target = ${docId}`
+    expect(action).toEqual({ customer_id: customerId, target: docId, details: { documents: [docId] } })
+    const again = await ops('documents', 'retry', docId)
+    expect(again).toMatchObject({ code: EXIT.notFound, stdout: '' })
+    expect(again.stderr).toBe(`Not a failed document: ${docId} (see "ops documents failed").`)
+  })
+
+  it('notifications failed lists them without their bodies; retry puts them back in the outbox, whose delivery sends them', async () => {
+    const { customerId, email } = await lapsedCustomer()
+    const noteId = await notification(customerId, { subject: 'Your agents are paused', body: 'private link' })
+    const listing = await ops('notifications', 'failed')
+    expect(listing.stdout).toMatch(/^id\s+kind\s+recipient\s+subject\s+created_at\n/)
+    expect(listing.stdout).not.toContain('private link')
+    const failed = tableRows(listing.stdout)
+    expect(failed).toContainEqual({
+      id: noteId,
+      kind: 'grace_started',
+      recipient: email,
+      subject: 'Your agents are paused',
+      created_at: expect.stringMatching(ISO_TIME),
+    })
+    await expectSays(
+      `${failed.length} notification(s) back in the outbox; the next job run delivers them.`,
+      ...['notifications', 'retry'],
+    )
+    await expectSays('No failed notifications.', 'notifications', 'retry')
+
+    const sent: OutgoingEmail[] = []
+    const sender = {
+      name: 'recording',
+      send: async (message: OutgoingEmail) => {
+        sent.push(message)
+        return { providerMessageId: null }
+      },
+    }
+    const delivered = await deliverPending(handle.db, sender, createLogger({}, 'silent'), { ids: [noteId] })
+    expect(delivered).toEqual({ sent: 1, failed: 0 })
+    expect(sent).toEqual([{ to: email, subject: 'Your agents are paused', text: 'private link' }])
+  })
+})
+
+describe('ops documents retry --all-failed', () => {
+  it("hands every failed document, whichever customer's, to the stuck-document sweep and leaves the rest alone", async () => {
+    const a = await lapsedCustomer()
+    const b = await lapsedCustomer()
+    const failedOfA = [await knowledgeDocument(a.customerId, 'error'), await knowledgeDocument(a.customerId, 'error')]
+    const failedOfB = await knowledgeDocument(b.customerId, 'error')
+    const indexed = await knowledgeDocument(a.customerId, 'indexed')
+    const running = await knowledgeDocument(b.customerId, 'processing')
+    const failedBefore = (await sql`SELECT id FROM knowledge_documents WHERE status = 'error'`).map((r) => r.id)
+    expect(failedBefore).toEqual(expect.arrayContaining([...failedOfA, failedOfB]))
+    expect((await ops('documents', 'retry', '--all-failed', failedOfB)).code).toBe(EXIT.usage)
+
+    const { retried } = await opsJson('documents', 'retry', '--all-failed')
+    expect([...retried].sort()).toEqual([...failedBefore].sort())
+    const rows = await sql`
+      SELECT id, status, processing_started_at, unfinished_attempts FROM knowledge_documents WHERE id IN ${sql(retried)}`
+    // What the sweep requeues: a `processing` run started over STALE_PROCESSING_MINUTES ago, attempts left.
+    const staleBefore = Date.now() - STALE_PROCESSING_MINUTES * 60_000
+    for (const row of rows) {
+      expect(row).toMatchObject({ status: 'processing', unfinished_attempts: 0 })
+      expect(new Date(row.processing_started_at).getTime()).toBeLessThan(staleBefore)
+      expect(row.unfinished_attempts).toBeLessThan(MAX_PROCESSING_ATTEMPTS)
+    }
+    expect(rows).toHaveLength(retried.length)
+    const untouched = await sql`
+      SELECT id, status, processing_started_at FROM knowledge_documents WHERE id IN (${indexed}, ${running}) ORDER BY status`
+    expect(untouched.map((r) => r.status)).toEqual(['indexed', 'processing'])
+    expect(new Date(untouched[1]?.processing_started_at).getTime()).toBeGreaterThan(staleBefore)
+
+    const [action] = await sql`
+      SELECT customer_id, target, details FROM operator_actions
+      WHERE action = 'documents.retry' AND target = 'all failed documents'`
+    expect(action).toEqual({ customer_id: null, target: 'all failed documents', details: { documents: retried } })
+    await expectSays('No failed documents.', 'documents', 'retry', '--all-failed')
+    expect(await sql`SELECT 1 FROM operator_actions WHERE target = 'all failed documents'`).toHaveLength(1)
+  })
+
+  it('refuses a --customer it would ignore, rather than retry every customer’s documents', async () => {
+    const { customerId, email } = await lapsedCustomer()
+    const docId = await knowledgeDocument(customerId, 'error')
+    const scoped = await ops('documents', 'retry', '--all-failed', '--customer', email)
+    expect(scoped.code).toBe(EXIT.usage)
+    expect(scoped.stderr).toContain('ops documents takes no --customer.')
+    expect((await ops('notifications', 'retry', '--customer', email)).code).toBe(EXIT.usage)
+    expect((await sql`SELECT status FROM knowledge_documents WHERE id = ${docId}`)[0]?.status).toBe('error')
+  })
+})
+
+describe('ops: a customer it cannot single out', () => {
+  const sharedEmail = `shared-${crypto.randomUUID().slice(0, 8)}@example.com`
+  beforeAll(async () => {
+    await customerOnPlan({ email: sharedEmail })
+    await customerOnPlan({ email: sharedEmail.toUpperCase() })
+  })
+  describe.each([
+    {
+      given: 'no customer matches',
+      who: 'nobody@example.com',
+      exit: EXIT.notFound,
+      says: 'No customer matches "nobody@example.com" (id, email or Stripe customer id).',
+    },
+    {
+      given: 'two customers have the email (in any case)',
+      who: sharedEmail,
+      exit: EXIT.conflict,
+      says: `"${sharedEmail}" matches more than one customer; use the customer id.`,
+    },
+  ])('when $given', ({ who, exit, says }) => {
+    it.each([
+      ['customer', who],
+      ['suspend', who, '--reason', 'fraud'],
+      ['resume', who],
+      ['credit', who, '5', '--reason', 'goodwill'],
+      ['usage', 'export', '--customer', who],
+      ['log', '--customer', who],
+    ])(`ops %s exits ${exit}, says why and records nothing`, async (...argv) => {
+      const [before] = await sql`SELECT count(*)::int AS n FROM operator_actions`
+      expect(await ops(...argv)).toEqual({ code: exit, stdout: '', stderr: says })
+      expect((await sql`SELECT count(*)::int AS n FROM operator_actions`)[0]?.n).toBe(before?.n)
+    })
+  })
+})
+
+describe('ops customers: the status and usage columns', () => {
+  it.each([
+    { given: 'a trialing subscription', subscription: 'trialing', status: 'trial' },
+    { given: 'an active subscription', subscription: 'active', status: 'active' },
+    { given: 'a past_due subscription', subscription: 'past_due', status: 'past due' },
+    { given: 'a canceled subscription', subscription: 'canceled', status: 'canceled' },
+    { given: 'an unpaid subscription', subscription: 'unpaid', status: 'canceled' },
+    { given: 'no subscription', subscription: null, status: 'no subscription' },
+  ])('a customer with $given shows as "$status"', async ({ subscription, status }) => {
+    const { customerId, email } = await customerOnPlan({ subscription })
+    const rows = tableRows((await ops('customers', email)).stdout)
+    const plan = subscription === null ? '' : expect.stringMatching(/^tiny-/)
+    expect(rows).toEqual([expect.objectContaining({ email, plan, status, id: customerId })])
+    expect((await opsJson('customers', email)).customers).toEqual([
+      expect.objectContaining({ status, subscription_status: subscription }),
+    ])
+  })
+
+  it.each<{ limits: Record<string, number>; usage: string }>([
+    { limits: { messages: 1000, tokens: 50_000 }, usage: '150/1000 msg, 3000/50000 tok' },
+    { limits: { messages: 100 }, usage: '150/100 msg, 3000 tok' },
+    { limits: {}, usage: '150 msg, 3000 tok' },
+  ])('usage this period against the limits $limits reads "$usage"', async ({ limits, usage }) => {
+    const { customerId, email } = await customerOnPlan({ limits })
+    const agentId = await agentOf(customerId, 'Helpdesk')
+    await recordUsage(customerId, agentId, { messages: 150, inputTokens: 1000, outputTokens: 2000 })
+    await recordUsage(customerId, agentId, { messages: 9999, inputTokens: 9999, outputTokens: 9999 }, 'previous')
+    const rows = tableRows((await ops('customers', email)).stdout)
+    expect(rows).toEqual([expect.objectContaining({ email, usage, balance: '$0.00', agents: '1/1 on' })])
+    expect((await opsJson('customers', email)).customers[0]).toMatchObject({
+      usage: { messages: 150, tokens: 3000, input_tokens: 1000, output_tokens: 2000 },
+      limits,
+    })
+  })
+})
+
+describe('ops customer: the last notifications', () => {
+  it("shows the customer's five latest, newest first, with kind, status and subject but no body", async () => {
+    const { customerId, email } = await customerOnPlan()
+    const other = await customerOnPlan()
+    const kinds = ['trial_ending', 'trial_ended', 'payment_failed', 'grace_started', 'grace_ended', 'agents_reenabled']
+    const statuses = ['sent', 'failed', 'pending']
+    for (const [i, kind] of kinds.entries()) {
+      const status = statuses[i % 3]
+      await notification(customerId, { kind, status, subject: `Notice ${i}`, body: `body ${i}`, minutesAgo: 60 - i })
+    }
+    await notification(other.customerId, { subject: 'Not theirs' })
+
+    const { notifications } = await opsJson('customer', email)
+    expect(notifications).toEqual(
+      [5, 4, 3, 2, 1].map((i) => ({
+        at: expect.stringMatching(ISO_TIME),
+        kind: kinds[i],
+        status: statuses[i % 3],
+        subject: `Notice ${i}`,
+      })),
+    )
+    const printed = await ops('customer', email)
+    expect(section(printed.stdout, 'Notifications (latest)')).toMatch(/^at\s+kind\s+status\s+subject\n/)
+    expect(tableRows(section(printed.stdout, 'Notifications (latest)'))).toEqual(notifications)
+    expect(printed.stdout).not.toMatch(/body \d|Not theirs|Notice 0/)
+    expect(section((await ops('customer', other.email)).stdout, 'Notifications (latest)')).toMatch(/Not theirs/)
+    const quiet = await customerOnPlan()
+    expect(section((await ops('customer', quiet.email)).stdout, 'Notifications (latest)')).toBe('(none)')
+  })
+})
+
+describe('ops: who the audit trail names', () => {
+  it.each([
+    { given: 'OPERATOR is not set', operator: undefined },
+    { given: 'OPERATOR is blank', operator: '   ' },
+  ])('the OS user when $given', async ({ operator }) => {
+    const { customerId, email } = await lapsedCustomer()
+    const { OPERATOR: _set, ...rest } = env
+    const environment = operator === undefined ? rest : { ...rest, OPERATOR: operator }
+    expect((await opsIn(environment, 'credit', email, '5', '--reason', 'goodwill')).code).toBe(EXIT.ok)
+    const [action] = await sql`SELECT operator FROM operator_actions WHERE customer_id = ${customerId}`
+    expect(action?.operator).toBe(userInfo().username)
+    expect(action?.operator).not.toBe(env.OPERATOR)
   })
 })
 
