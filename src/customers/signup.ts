@@ -109,6 +109,7 @@ export async function signUp(db: Executor, input: SignUpInput, clientAddress: st
     })
   } catch (error) {
     if (error instanceof EmailTaken) return { ok: false, ...EMAIL_TAKEN }
+    // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
     throw error
   }
 }

@@ -99,6 +99,7 @@ async function refreshAndGet(
       )
     } catch (error) {
       if (error instanceof ProviderRefused) return { kind: 'expired', refusal: error.oauthError } as const
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       throw error
     }
     const [updated] = await tx

@@ -58,6 +58,7 @@ export const integrationWebRoutes = new Hono<HonoEnv>()
       })
     } catch (error) {
       // Refusals, denials, a stale state or an unreachable provider: shown on the page, readably.
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!(error instanceof DomainError)) throw error
       return render(c, { kind: 'bad', text: error.message }, error instanceof Unavailable ? 503 : 400)
     }

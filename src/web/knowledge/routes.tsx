@@ -126,6 +126,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
       const kb = await createKnowledgeBase(db, customer.id, values)
       return c.redirect(kbUrl(kb.id, 'created'), 303)
     } catch (error) {
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!isRefusal(error)) throw error
       const knowledgeBases = await listKnowledgeBases(db, customer.id)
       c.status(422)
@@ -178,6 +179,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
         const bytes = new Uint8Array(await file.arrayBuffer())
         await uploadDocument(deps, { customerId: customer.id, kbId, fileName: file.name, bytes })
       } catch (error) {
+        // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
         if (!isRefusal(error)) throw error
         errors.push(error.message)
         upgradeUrl ??= error.nextStep?.href
@@ -192,6 +194,7 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     try {
       await addTextDocument(documentDeps(c), { customerId: customer.id, kbId, ...c.req.valid('form') })
     } catch (error) {
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!isRefusal(error)) throw error
       return renderKnowledgeBase(c, kbId, { errors: [error.message], upgradeUrl: error.nextStep?.href }, 422)
     }

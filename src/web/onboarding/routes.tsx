@@ -85,6 +85,7 @@ async function finish(c: Context<HonoEnv>, state: WizardState) {
     result = await completeOnboarding(c.var.services.database.db, state)
   } catch (error) {
     if (error instanceof PlanLimitReached) return limitPage(c, error)
+    // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
     throw error
   }
   if (!result.ok) return renderStep(c, state, result.step, { values: result.values, errors: result.errors })
@@ -103,6 +104,7 @@ export const onboardingRoutes = new Hono<HonoEnv>()
       await assertWithinPlanLimit(c.var.services.database.db, state.customerId, 'agents')
     } catch (error) {
       if (error instanceof PlanLimitReached) return limitPage(c, error)
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       throw error
     }
     const requested = findStep(state.wizard, c.req.query('step') ?? '')

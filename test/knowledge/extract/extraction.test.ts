@@ -32,6 +32,15 @@ describe('text extraction (spec 5.2)', () => {
     )
   })
 
+  it('refuses a .docx whose zip is sound but whose document is not XML as damaged', async () => {
+    // The zip passes every size check and looks like a Word file; mammoth then fails to read it.
+    const zip = await zipOf([{ name: 'word/document.xml', chunks: () => [utf8('<w:document><<<not xml')] }])
+    const refusal = extractText(detectDocumentType('notes.docx', zip), zip)
+    await expect(refusal).rejects.toThrow('The Word document is damaged or not a valid .docx file')
+    // mammoth's own error is kept as the cause (for the log), not shown to the customer.
+    await expect(refusal).rejects.toMatchObject({ cause: expect.objectContaining({ message: expect.any(String) }) })
+  })
+
   it('extracts text from .md files, without the markup', async () => {
     const content = await extract('sample.md')
     expect(content).toContain('Heading')

@@ -88,6 +88,7 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
     try {
       result = await ingestUsageBatch(database.db, reports)
     } catch (error) {
+      // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!isDatabaseUnavailable(error)) throw error
       // The runtime cannot easily keep reports: queue them rather than answer 503.
       // Untested: needs the database down AND the Queues binding refusing the send; the local
