@@ -65,25 +65,3 @@ export function report(agentId: string, metrics: Record<string, unknown> = { mes
     ...extra,
   }
 }
-
-/**
- * A customer whose grace period ended on `graceEnded`, with `agentCount` active agents and this
- * period's usage at the plan's message limit: the grace-expiry job finds them blocked.
- */
-export async function overLimitAfterGrace(
-  f: ReturnType<typeof factories>,
-  o: { customerId: string; limit: number; agentCount: number },
-) {
-  const plan = await f.plan({ limits: { messages: o.limit } })
-  const subscription = await f.subscription({ customerId: o.customerId, planId: plan.id })
-  const agents = []
-  for (let i = 0; i < o.agentCount; i++) agents.push(await f.agentInstance({ customerId: o.customerId }))
-  await f.usageRecord({
-    customerId: o.customerId,
-    agentInstanceId: agents[0]!.id,
-    periodStart: subscription.currentPeriodStart,
-    periodEnd: subscription.currentPeriodEnd,
-    messages: o.limit,
-  })
-  return { plan, subscription, agents }
-}

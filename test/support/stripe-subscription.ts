@@ -1,6 +1,7 @@
 // Stripe objects that point at a subscription: the Checkout Session that started it and its
 // invoices (the subscription object itself is `stripeSubscription` in ./stripe).
 import { uniq } from './factories'
+import { checkoutSession } from './stripe'
 
 export interface SubscriptionRef {
   /** The hub's customer id, which our checkout puts in the session's metadata. */
@@ -11,15 +12,7 @@ export interface SubscriptionRef {
 
 /** A completed Checkout Session in subscription mode, as our checkout creates it. */
 export function subscriptionCheckoutSession(o: SubscriptionRef) {
-  return {
-    id: `cs_test_${uniq()}`,
-    object: 'checkout.session',
-    mode: 'subscription',
-    customer: o.stripeCustomerId,
-    subscription: o.subscriptionId,
-    metadata: { customer_id: o.customerId },
-    payment_status: 'paid',
-  }
+  return checkoutSession('subscription', o, { subscription: o.subscriptionId })
 }
 
 /** An invoice of the subscription in the current API shape (the subscription under `parent`), with any `fields` added. */

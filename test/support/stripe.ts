@@ -79,6 +79,27 @@ export function stripeSubscription(o: {
   }
 }
 
+/**
+ * A paid Checkout Session as our checkout creates it and Stripe sends it back: the hub's customer in
+ * `client_reference_id` and the metadata, then what the mode adds (`fields`; `metadata` is merged).
+ */
+export function checkoutSession(
+  mode: 'payment' | 'subscription',
+  o: { customerId: string; stripeCustomerId: string },
+  { metadata, ...fields }: Record<string, unknown> & { metadata?: Record<string, string> } = {},
+) {
+  return {
+    id: `cs_test_${uniq()}`,
+    object: 'checkout.session',
+    mode,
+    customer: o.stripeCustomerId,
+    client_reference_id: o.customerId,
+    metadata: { customer_id: o.customerId, ...metadata },
+    payment_status: 'paid',
+    ...fields,
+  }
+}
+
 /** A Checkout Session of a top-up as Stripe sends it back: what our checkout created, then paid. */
 export function topUpSession(o: {
   customerId: string
@@ -88,17 +109,12 @@ export function topUpSession(o: {
   currency?: string
   amountTotal?: number
 }) {
-  return {
-    id: `cs_test_${uniq()}`,
-    object: 'checkout.session',
-    mode: 'payment',
-    customer: o.stripeCustomerId,
-    client_reference_id: o.customerId,
-    metadata: { customer_id: o.customerId, kind: 'top_up', amount_cents: String(o.cents) },
+  return checkoutSession('payment', o, {
+    metadata: { kind: 'top_up', amount_cents: String(o.cents) },
     payment_status: o.paymentStatus ?? 'paid',
     currency: o.currency ?? 'usd',
     amount_total: o.amountTotal ?? o.cents,
-  }
+  })
 }
 
 /** A paid top-up's `checkout.session.completed`, as our checkout creates it (the amount in metadata, usd). */
