@@ -162,6 +162,26 @@ describe('database outage', () => {
     reportFigures('outage: usage queue', { queued: 300, counted: 150, counted_after_recovery_ms: countedAfterMs })
   })
 
+  it('usage/batch answers 503 in the envelope when the database is down and the queue refuses the reports too', async () => {
+    const { db } = testDb()
+    const { agent } = await billedAgent(db)
+    const refusal = async () => {
+      throw new Error('queue unavailable')
+    }
+    const queueRefuses = taggedWorker('outage-queue-refuses', {
+      LOCAL_WS_PROXY: inject('outageWsProxy'),
+      USAGE_QUEUE: { send: refusal, sendBatch: refusal },
+    } as Record<string, unknown>)
+    await databaseDown()
+    const res = await postUsageBatch(queueRefuses, [report(agent.id, { messages: 1 })])
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({
+      error: { code: 'SERVICE_UNAVAILABLE', message: 'Usage cannot be recorded right now; send the batch again later' },
+    })
+    await databaseUp()
+    expect(await db.select().from(s.usageRecords).where(eq(s.usageRecords.agentInstanceId, agent.id))).toEqual([])
+  })
+
   it("webhooks answer 5xx while down and nothing is half-applied; Stripe's redelivery applies each event once", async () => {
     const { db } = testDb()
     const customer = await factories(db).customer()

@@ -91,8 +91,6 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
       // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!isDatabaseUnavailable(error)) throw error
       // The runtime cannot easily keep reports: queue them rather than answer 503.
-      // Untested: needs the database down AND the Queues binding refusing the send; the local
-      // queue of the tests cannot be made to refuse (test/outage covers the queued path).
       const queued = await queueUsageReports(c.env.USAGE_QUEUE, reports).catch((queueError: unknown) => {
         logger.error('usage reports could not be queued either', { error: queueError })
         throw new Unavailable('Usage cannot be recorded right now; send the batch again later')
