@@ -37,7 +37,16 @@ describe('GET /api/internal/openapi.json', () => {
     )
     expect(doc.paths['/usage/batch']?.post?.responses).toHaveProperty('413')
     const text = JSON.stringify(doc)
-    for (const field of ['config_version', 'in_grace_period', 'usage_remaining', 'request_id', 'input_tokens']) {
+    // Knowledge search documents its modes for the runtime.
+    expect(text).toContain('"enum":["hybrid","vector","keyword"]')
+    for (const field of [
+      'config_version',
+      'in_grace_period',
+      'usage_remaining',
+      'request_id',
+      'input_tokens',
+      'min_score',
+    ]) {
       expect(text).toContain(field)
     }
   })
