@@ -1,6 +1,6 @@
 // The layering the code is built on, checked on every import: features use each other's
 // public domain modules, never another feature's web internals; the domain never speaks
-// HTTP; tests share helpers only through test/support.
+// HTTP; routes hold no SQL; tests share helpers only through test/support.
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -66,6 +66,18 @@ describe('import boundaries', () => {
       (i) => DOMAIN.test(i.from) && (/^hono(\/|$)/.test(i.target) || /^src\/(web|api|http)\//.test(i.target)),
     )
     expect(http.map(describeImport)).toEqual([])
+  })
+
+  it('routes hold no SQL: the web app and the API reach the database only through domain functions', () => {
+    const http = (file: string) => /^src\/(web|api)\//.test(file)
+    const queryBuilding = all.filter((i) => http(i.from) && /^drizzle-orm(\/|$)/.test(i.target))
+    expect(queryBuilding.map(describeImport)).toEqual([])
+    const statements = [...filesUnder('src/web'), ...filesUnder('src/api')].filter((file) =>
+      /\.execute\(|\bsql`|\.(select|insert|update|delete)\(/.test(readFileSync(join(ROOT, file), 'utf8')),
+    )
+    expect(statements).toEqual([])
+    // The scan would see one: a domain module that builds statements.
+    expect(/\.execute\(|\bsql`/.test(readFileSync(join(ROOT, 'src/ops/actions.ts'), 'utf8'))).toBe(true)
   })
 
   it('no deep import into a package’s internal files', () => {
