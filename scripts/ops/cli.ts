@@ -24,6 +24,7 @@ import {
   recentNotifications,
   recentStripeEvents,
 } from '../../src/ops/customer-detail.ts'
+import { causeChain } from '../../src/platform/cause-chain.ts'
 import { isUuid } from '../../src/platform/uuid.ts'
 import {
   CATALOG_KINDS,
@@ -49,16 +50,10 @@ export const processIo = (): OpsIo => ({
   err: (text) => process.stderr.write(`${text}\n`),
 })
 
-/**
- * Exit codes: 0 done, 1 failed (database unreachable, unexpected error, invalid catalog), 2 bad usage,
- * 3 not found (customer, document, catalog file), 4 conflict.
- */
 const messageOf = (value: unknown) =>
   typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string'
     ? value.message
     : ''
-const causeOf = (value: unknown) =>
-  typeof value === 'object' && value !== null && 'cause' in value ? value.cause : undefined
 
 /**
  * Why a command failed, for the operator: the innermost cause that says something (drizzle's
@@ -69,7 +64,7 @@ const causeOf = (value: unknown) =>
 export function failureReason(error: unknown): string {
   let reason = ''
   let innermost: unknown = error
-  for (let value: unknown = error, depth = 0; value !== undefined && depth < 10; value = causeOf(value), depth++) {
+  for (const value of causeChain(error)) {
     innermost = value
     const line = messageOf(value).split('\n')[0]?.trim()
     if (line) reason = line
@@ -80,6 +75,10 @@ export function failureReason(error: unknown): string {
   return reason.replace(/\b\w+:\/\/\S+/g, '<url>') || 'unknown error'
 }
 
+/**
+ * Exit codes: 0 done, 1 failed (database unreachable, unexpected error, invalid catalog), 2 bad usage,
+ * 3 not found (customer, document, catalog file), 4 conflict.
+ */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, conflict: 4 } as const
 
 const LOCAL_DEV_DATABASE = { url: 'postgres://postgres:postgres@127.0.0.1:5435/postgres', wsProxy: '127.0.0.1:5436' }
@@ -359,20 +358,21 @@ const commands = {
     const ref = await findCustomer(ctx.db, one(rest, 'customer (id, email or Stripe customer id)'))
     const [summary] = await customerSummaries(ctx.db, sql`c.id = ${ref.id}::uuid`)
     if (!summary) throw new OpsError('The customer was deleted meanwhile.', 'not_found')
-    const [agentRows, integrationRows, ledgerRows, notificationRows, eventRows] = await Promise.all([
+    const [agentRows, integrationRows, ledgerRows, notificationRows, eventRows, actions] = await Promise.all([
       customerAgents(ctx.db, ref.id),
       customerIntegrations(ctx.db, ref.id),
       recentLedgerEntries(ctx.db, ref.id, 10),
       recentNotifications(ctx.db, ref.id, 5),
       recentStripeEvents(ctx.db, ref.id, 5),
+      operatorLog(ctx.db, ref.id, 5),
     ])
-    const agents = agentRows.map(({ isActive, apiKeyPrefix, ...agent }) => ({
-      id: agent.id,
-      name: agent.name,
-      type: agent.type,
-      state: isActive && summary.can_respond ? 'on' : 'off',
-      why_off: whyOff({ isActive, disabledReason: agent.disabledReason }, summary),
-      api_key_prefix: apiKeyPrefix,
+    const agents = agentRows.map((a) => ({
+      id: a.id,
+      name: a.name,
+      type: a.type,
+      state: a.isActive && summary.can_respond ? 'on' : 'off',
+      why_off: whyOff(a, summary),
+      api_key_prefix: a.apiKeyPrefix,
     }))
     const integrations = integrationRows.map(({ expiresAt, ...integration }) => ({
       ...integration,
@@ -388,7 +388,6 @@ const commands = {
     }))
     const notifications = notificationRows.map((n) => ({ ...n, at: n.at.toISOString() }))
     const stripeEvents = eventRows.map((e) => ({ ...e, at: e.at.toISOString() }))
-    const actions = await operatorLog(ctx.db, ref.id, 5)
     const detail = {
       customer: summary,
       agents,

@@ -1,18 +1,18 @@
+import { causeChain } from '../platform/cause-chain'
+
 /**
  * True when an error means the database could not be reached or dropped the connection (as
  * opposed to a query it refused): connection refused, cut mid-query, connect timeout, a server
  * shutting down or starting up, too many connections. Looks through drizzle's wrapper (`cause`).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let current: unknown = error
-  for (let depth = 0; current && depth < 6; depth++) {
-    if (typeof current !== 'object') return false
-    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown }
+  for (const current of causeChain(error, 6)) {
+    if (typeof current !== 'object' || current === null) return false
+    const { code, message } = current as { code?: unknown; message?: unknown }
     // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now), 53300 (too many connections).
     if (typeof code === 'string' && /^(08...|57P0[123]|53300)$/.test(code)) return true
     if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE)$/.test(code)) return true
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true
-    current = cause
   }
   return false
 }

@@ -8,9 +8,14 @@ export async function readForm(c: Context<HonoEnv>): Promise<FormValues> {
   const type = c.req.header('Content-Type') ?? ''
   if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {}
   // A form body that does not parse never gets here: src/http/text-guard.ts refuses it with a 400.
-  const body = await c.req.parseBody({ all: true })
+  return formValues(await c.req.parseBody({ all: true }))
+}
+
+/** A parsed form's string values (files and anything else dropped); repeated names stay arrays. */
+export function formValues(raw: unknown): FormValues {
   const out: FormValues = {}
-  for (const [key, value] of Object.entries(body)) {
+  if (typeof raw !== 'object' || raw === null) return out
+  for (const [key, value] of Object.entries(raw)) {
     if (typeof value === 'string') out[key] = value
     else if (Array.isArray(value)) {
       const strings = value.filter((v): v is string => typeof v === 'string')

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { HonoEnv } from '../../types'
-import type { FormValues } from './forms'
+import { type FormValues, formValues } from './forms'
 
 /** The first message for each field of a failed parse, by the field's name (`path[0]`). */
 export type FieldErrors = Record<string, string>
@@ -42,16 +42,6 @@ function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: s
   return errors
 }
 
-function typedValues(raw: unknown): FormValues {
-  const values: FormValues = {}
-  if (typeof raw !== 'object' || raw === null) return values
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string') values[key] = value
-    else if (Array.isArray(value)) values[key] = value.filter((v): v is string => typeof v === 'string')
-  }
-  return values
-}
-
 type ValidationResult =
   | { success: true }
   | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }; data: unknown }
@@ -69,6 +59,6 @@ export function showInvalid(
   return async (result: ValidationResult, c: Context) => {
     if (result.success) return
     c.status(status)
-    return rerender(c, { errors: fieldErrors(result.error.issues), values: typedValues(result.data) })
+    return rerender(c, { errors: fieldErrors(result.error.issues), values: formValues(result.data) })
   }
 }
