@@ -44,6 +44,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 case "$source" in
   http://* | https://*)
+    if ! command -v curl >/dev/null 2>&1; then
+      echo "== installing curl (apt) to download pgvector"
+      $SUDO apt-get update -qq
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl ca-certificates >/dev/null
+    fi
     echo "== downloading pgvector from $source"
     curl -fsSL "$source" -o "$work/pgvector.tar.gz"
     ;;
