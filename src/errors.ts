@@ -77,6 +77,13 @@ export class Unreadable extends DomainError {
   readonly kind = 'unreadable'
 }
 
+/**
+ * A file that would take more than a budget to read (bytes inflated, pages, operators, time): a
+ * hostile or absurd file. Such a document stays failed when its customer re-indexes it; only an
+ * operator (`ops documents retry`) gives it another run.
+ */
+export class ExtractionLimitExceeded extends Unreadable {}
+
 /** A file of a type the app does not take, or whose bytes do not match its name. */
 export class UnsupportedFileType extends DomainError {
   readonly kind = 'unsupported_file_type'
