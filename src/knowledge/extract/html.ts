@@ -47,6 +47,14 @@ const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && 
 const isSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 12 || code === 13
 
 /**
+ * A copy with A-Z lower-cased and every other character as it was, so that an index into it is an
+ * index into the input. `toLowerCase()` would not do: İ (U+0130) becomes two code units, and every
+ * position after it would point at the wrong text (a script indexed as if it were shown). HTML's
+ * tag names are matched in ASCII case-insensitively anyway.
+ */
+const asciiLowerCase = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+
+/**
  * `indexOf` over a lower-cased copy that remembers its last answer per needle, so searching for the
  * same end tag again and again (an unclosed `<svg>` repeated a million times) stays linear.
  */
@@ -84,7 +92,7 @@ function tagEnd(html: string, start: number): number {
  * input, every character looked at a bounded number of times; the text stops at the collector's limit.
  */
 export function htmlToText(html: string, collector = new TextCollector()): string {
-  const lower = html.toLowerCase()
+  const lower = asciiLowerCase(html)
   const find = closingFinder(lower)
   let title = ''
   let i = 0
