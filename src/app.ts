@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { health } from './api/health'
@@ -29,10 +29,11 @@ export const contentSecurityPolicy = {
 }
 
 const KB = 1024
+const UPLOAD_PATH = /^\/knowledge\/[^/]+\/documents\/?$/
 
 /** The largest body each route accepts (first match wins); every other route gets {@link DEFAULT_BODY_BYTES}. */
 export const bodyLimitRules: readonly BodyLimitRule[] = [
-  { method: 'POST', path: /^\/knowledge\/[^/]+\/documents\/?$/, maxBytes: MAX_UPLOAD_REQUEST_BYTES },
+  { method: 'POST', path: UPLOAD_PATH, maxBytes: MAX_UPLOAD_REQUEST_BYTES },
   { method: 'POST', path: /^\/knowledge\/[^/]+\/text\/?$/, maxBytes: MAX_PASTED_TEXT_BODY_BYTES },
   { method: 'POST', path: /^\/billing\/webhook\/?$/, maxBytes: MAX_WEBHOOK_BODY_BYTES },
   { method: 'POST', path: /^\/api\/internal\/usage\/batch\/?$/, maxBytes: MAX_BATCH_BODY_BYTES },
@@ -42,6 +43,22 @@ export const bodyLimitRules: readonly BodyLimitRule[] = [
 /** Any other form (wizard, agents, knowledge bases, billing...): far above what its fields allow. */
 export const DEFAULT_BODY_BYTES = 256 * KB
 
+/**
+ * Bodies the global text check leaves alone: the signed webhook reads its own; the internal API and
+ * uploads read theirs only once the caller is known (`serviceAuth`; the session and CSRF token),
+ * so an anonymous request never gets its body parsed.
+ */
+const bodiesReadLater = [/^\/billing\/webhook\/?$/, /^\/api\/internal\//, UPLOAD_PATH]
+
+/**
+ * A body sent without a Content-Length is read up to its limit before the limit can judge it: for an
+ * upload, 30 MB before the session is known. Its route limits it after the session and CSRF checks.
+ */
+const isStreamedUpload = (c: Context<HonoEnv>) =>
+  c.req.method === 'POST' &&
+  UPLOAD_PATH.test(c.req.path) &&
+  (!c.req.raw.headers.has('Content-Length') || c.req.raw.headers.has('Transfer-Encoding'))
+
 export function newApp() {
   const app = new Hono<HonoEnv>()
   app.use(requestId({ headerName: 'X-Request-Id' }))
@@ -49,8 +66,9 @@ export function newApp() {
   // Every HTML answer, error pages included, renders through the one layout (`c.render`).
   app.use(pageRenderer)
   app.use(init())
-  app.use(bodyLimits(bodyLimitRules, DEFAULT_BODY_BYTES))
-  app.use(refuseUnstorableText({ ownBodies: [/^\/billing\/webhook\/?$/, /^\/api\/internal\/usage\/batch\/?$/] }))
+  const limitBodies = bodyLimits(bodyLimitRules, DEFAULT_BODY_BYTES)
+  app.use((c, next) => (isStreamedUpload(c) ? next() : limitBodies(c, next)))
+  app.use(refuseUnstorableText({ bodiesReadLater }))
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app

@@ -1,3 +1,4 @@
+import { refuseUnstorableBody } from '../../http/text-guard'
 import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
 import { registerCanRespond } from './routes/can-respond'
@@ -18,6 +19,9 @@ export function createInternalApi() {
   })
   // Everything under /api/internal needs the service secret, the description of the API included.
   api.use('*', serviceAuth())
+  // Only now is a body read (src/app.ts leaves /api/internal bodies alone): an unauthenticated caller
+  // gets its 401 without a byte of its JSON parsed. A usage batch refuses bad text report by report.
+  api.use('*', refuseUnstorableBody({ textCheckedByRoute: [/\/usage\/batch\/?$/] }))
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'EchoForge Hub internal API', version: '1.0.0' },
