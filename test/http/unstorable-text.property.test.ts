@@ -101,9 +101,10 @@ describe('no 5xx for anything a client can type', { timeout: 120_000 }, () => {
   it('upload: file names and contents', async () => {
     await fc.assert(
       fc.asyncProperty(text, text, async (name, content) => {
+        // As the upload form sends it: the CSRF token first (the only part read before the session is known).
         const body = new FormData()
-        body.append('files', new File([content], `${name}.txt`))
         body.append('_csrf', setup.web.csrf!)
+        body.append('files', new File([content], `${name}.txt`))
         const res = await call(`/knowledge/${setup.kbId}/documents`, {
           method: 'POST',
           headers: { Origin: BASE, Cookie: [...setup.web.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },

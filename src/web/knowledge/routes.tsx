@@ -2,6 +2,8 @@ import { zValidator } from '@hono/zod-validator'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { InvalidInput, PlanLimitReached, TooLarge, UnsupportedFileType } from '../../errors'
+import { bodyLimits } from '../../http/body-limit'
+import { refuseUnstorableBody } from '../../http/text-guard'
 import {
   addTextDocument,
   type DocumentDeps,
@@ -19,7 +21,7 @@ import {
   listKnowledgeBases,
   updateKnowledgeBase,
 } from '../../knowledge/knowledge-bases'
-import { MAX_UPLOAD_BYTES } from '../../knowledge/limits'
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_REQUEST_BYTES } from '../../knowledge/limits'
 import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
@@ -160,12 +162,14 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     const documents = await listDocuments(db, customer.id, kb.id)
     return c.html(<DocumentsTable kbId={kb.id} documents={documents} csrfToken={csrfTokenOf(c)} />)
   })
-  .post('/knowledge/:id/documents', async (c) => {
+  // Behind requireCustomer (session, then the CSRF token from a peek at the first part): only then is
+  // the body limited when it came without a Content-Length (src/app.ts) and parsed for its text.
+  .post('/knowledge/:id/documents', bodyLimits([], MAX_UPLOAD_REQUEST_BYTES), refuseUnstorableBody(), async (c) => {
     const { customer } = signedIn(c)
     const kbId = c.req.param('id')
     const deps = documentDeps(c)
     await getKnowledgeBase(deps.db, customer.id, kbId)
-    // A form that does not parse was refused by src/http/text-guard.ts; a body that is no form at all
+    // A form that does not parse was refused by refuseUnstorableBody; a body that is no form at all
     // (another Content-Type) has no files either.
     const form = await c.req.formData().catch(() => null)
     const files = (form?.getAll('files') ?? []).filter((f): f is File => typeof f !== 'string' && f.name !== '')

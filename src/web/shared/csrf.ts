@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { HttpError } from '../../http/errors'
+import { peekFirstMultipartField } from '../../http/multipart-peek'
 import { timingSafeEqualStrings } from '../../platform/crypto'
 import type { HonoEnv } from '../../types'
 
@@ -38,28 +39,36 @@ export const sameOriginOnly = (): MiddlewareHandler<HonoEnv> => async (c, next) 
   await next()
 }
 
-async function presentedTokens(c: Context<HonoEnv>): Promise<string[]> {
-  const tokens: string[] = []
-  const header = c.req.header(CSRF_HEADER)
-  if (header) tokens.push(header)
-  const type = c.req.header('Content-Type') ?? ''
-  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-    // parseBody caches the parsed body, so handlers can read it again with c.req.parseBody(). A body
-    // that does not parse never gets here: src/http/text-guard.ts refuses it with a 400 first.
-    const body = await c.req.parseBody()
-    const field = body[CSRF_FIELD]
-    if (typeof field === 'string') tokens.push(field)
+/**
+ * The token a form sent in its body. A multipart body (an upload, up to 30 MB) is not parsed for it:
+ * its first part is peeked (the upload form puts `_csrf` first), so a forged upload is refused having
+ * read a few KB. A small form was parsed already by src/http/text-guard.ts (which refused it with a
+ * 400 if it did not parse), and parseBody returns that cached parse.
+ */
+async function bodyToken(c: Context<HonoEnv>): Promise<string | null> {
+  const type = (c.req.header('Content-Type') ?? '').toLowerCase()
+  if (type.startsWith('multipart/form-data') && !c.req.raw.bodyUsed) {
+    const first = await peekFirstMultipartField(c)
+    return first?.name === CSRF_FIELD ? first.value : null
   }
-  return tokens
+  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+    const field = (await c.req.parseBody())[CSRF_FIELD]
+    return typeof field === 'string' ? field : null
+  }
+  return null
 }
 
-/** Unsafe requests of a logged-in browser: same origin AND the session's token (form field or header). */
+/**
+ * Unsafe requests of a logged-in browser: same origin AND the session's token, from the X-CSRF-Token
+ * header (HTMX) or the form. The body is looked at only when the header does not carry the token.
+ */
 export async function verifyCsrf(c: Context<HonoEnv>, expected: string): Promise<void> {
   if (!isUnsafeMethod(c)) return
   if (!isSameOrigin(c)) throw crossSiteRequest()
-  for (const token of await presentedTokens(c)) {
-    if (await timingSafeEqualStrings(token, expected)) return
-  }
+  const header = c.req.header(CSRF_HEADER)
+  if (header && (await timingSafeEqualStrings(header, expected))) return
+  const field = await bodyToken(c)
+  if (field !== null && (await timingSafeEqualStrings(field, expected))) return
   throw crossSiteRequest()
 }
 

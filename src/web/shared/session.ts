@@ -73,7 +73,9 @@ function loginRedirect(c: Context<HonoEnv>) {
 /**
  * Customer pages: redirects to `/login?next=...` without a live session, sets
  * `c.var.customer` and `c.var.session`, and checks CSRF (same origin + the session's
- * token) on every unsafe method. Read form bodies with `c.req.parseBody()` afterwards (cached).
+ * token) on every unsafe method. Nothing here reads more of a body than the CSRF check needs
+ * (a multipart body: its first part), so an anonymous upload is turned away unread. Read form
+ * bodies with `c.req.parseBody()` afterwards (cached, or parsed then from every byte sent).
  */
 export const requireCustomer = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   // A cross-site post is refused before anything else (SameSite=Lax keeps its cookie away anyway).
