@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { HttpError } from './errors'
 
 /** How much of a multipart body may be read to find its first field, before anything else reads it. */
 export const MULTIPART_PEEK_BYTES = 8 * 1024
@@ -13,24 +14,33 @@ export interface PeekedField {
   value: string
 }
 
-/** Reads up to `limit` bytes (fewer at the end of the stream), exactly, with the stream left open for the rest. */
-async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+/**
+ * Reads until `judge` has its answer (`undefined`: it needs more bytes) or `limit` bytes are read,
+ * never more: a BYOB read fills only the room it is given. The stream stays open for the rest.
+ */
+async function readUntil<T>(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  judge: (head: Uint8Array) => T | undefined,
+): Promise<{ head: Uint8Array; answer: T | undefined }> {
   const reader = body.getReader({ mode: 'byob' })
-  let head = new Uint8Array(limit)
+  let buffer = new Uint8Array(limit)
   let filled = 0
+  let answer: T | undefined
   try {
-    while (filled < limit) {
-      const { done, value } = await reader.read(head.subarray(filled))
+    while (filled < limit && answer === undefined) {
+      const { done, value } = await reader.read(buffer.subarray(filled))
       if (!value) break
       // A BYOB read hands back the buffer it filled (the old one is detached): keep the new one.
-      head = new Uint8Array(value.buffer)
+      buffer = new Uint8Array(value.buffer)
       filled += value.byteLength
+      answer = judge(buffer.subarray(0, filled))
       if (done) break
     }
   } finally {
     reader.releaseLock()
   }
-  return head.subarray(0, filled)
+  return { head: buffer.subarray(0, filled), answer }
 }
 
 /** The peeked bytes, then every byte the stream still holds: the body as it was sent. */
@@ -52,38 +62,51 @@ function prepend(head: Uint8Array, rest: ReadableStream<Uint8Array>): ReadableSt
   })
 }
 
-/** The first part of a multipart body, if it is a plain field wholly inside `head`. */
-export function firstField(head: Uint8Array, boundary: string): PeekedField | null {
-  // Decoding may turn a character cut at the end of the peek into U+FFFD: only whole lines before it are used.
+/**
+ * The first part of a multipart body: the field, null when it is no plain field (a file, a preamble),
+ * or undefined when `head` does not hold all of it yet.
+ */
+export function firstField(head: Uint8Array, boundary: string): PeekedField | null | undefined {
+  // Decoding may turn a character cut at the end of `head` into U+FFFD: only text before the
+  // next delimiter is used, which is whole.
   const text = new TextDecoder().decode(head)
   const delimiter = `--${boundary}`
+  const start = `${delimiter}\r\n`
   // Browsers send no preamble: the body starts with the first delimiter.
-  if (!text.startsWith(`${delimiter}\r\n`)) return null
-  const headersStart = delimiter.length + 2
-  const headersEnd = text.indexOf('\r\n\r\n', headersStart)
-  if (headersEnd < 0) return null
+  if (!text.startsWith(start.slice(0, text.length))) return null
+  const headersEnd = text.indexOf('\r\n\r\n', start.length)
+  if (headersEnd < 0) return undefined
+  const disposition = text
+    .slice(start.length, headersEnd)
+    .split('\r\n')
+    .map((line) => FIELD_DISPOSITION.exec(line))
+    .find((match) => match !== null)
+  if (!disposition) return null
   const valueEnd = text.indexOf(`\r\n${delimiter}`, headersEnd + 4)
-  if (valueEnd < 0) return null
-  for (const line of text.slice(headersStart, headersEnd).split('\r\n')) {
-    const disposition = FIELD_DISPOSITION.exec(line)
-    if (disposition) return { name: disposition[1]!, value: text.slice(headersEnd + 4, valueEnd) }
-  }
-  return null
+  if (valueEnd < 0) return undefined
+  return { name: disposition[1]!, value: text.slice(headersEnd + 4, valueEnd) }
 }
 
 /**
- * The first field of a `multipart/form-data` body, read from at most {@link MULTIPART_PEEK_BYTES}
- * of the stream, so that it can be checked (a CSRF token) before the body is parsed. `c.req.raw` is
- * then a request whose body still holds every byte sent, the peeked ones first: the route parses the
- * very bytes that were checked. Null when the body is not multipart, has already been read, or its
- * first part is not a plain field complete within the peek.
+ * The first field of a `multipart/form-data` body, read from the stream up to the end of that part
+ * and never past {@link MULTIPART_PEEK_BYTES}, so that it can be checked (a CSRF token) before the
+ * body is parsed. `c.req.raw` is then a request whose body still holds every byte sent, the peeked
+ * ones first: the route parses the very bytes that were checked. Null when the body is not
+ * multipart, has already been read, or its first part is not a plain field complete within the peek.
  */
 export async function peekFirstMultipartField(c: Context): Promise<PeekedField | null> {
   const type = c.req.header('Content-Type') ?? ''
   const boundary = BOUNDARY.exec(type)
   const body = c.req.raw.body
   if (!/^multipart\/form-data\b/i.test(type) || !boundary || !body || c.req.raw.bodyUsed) return null
-  const head = await readUpTo(body, MULTIPART_PEEK_BYTES)
+  const boundaryText = (boundary[1] ?? boundary[2])!
+  const { head, answer } = await readUntil(body, MULTIPART_PEEK_BYTES, (bytes) =>
+    firstField(bytes, boundaryText),
+  ).catch((error: unknown) => {
+    throw new HttpError('BAD_REQUEST', 'This form could not be read. Please go back and send it again.', {
+      cause: error,
+    })
+  })
   c.req.raw = new Request(c.req.raw, { body: prepend(head, body) })
-  return firstField(head, (boundary[1] ?? boundary[2])!)
+  return answer ?? null
 }

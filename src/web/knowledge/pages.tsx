@@ -129,6 +129,7 @@ export const KnowledgeBasePage: FC<KnowledgeBasePageProps> = (p) => {
       <section class="card">
         <h2>Add documents</h2>
         <form method="post" action={`${base}/documents`} enctype="multipart/form-data">
+          {/* First: the CSRF check reads only the first part of an upload (src/http/multipart-peek.ts). */}
           <CsrfField token={p.csrfToken} />
           <div class="field">
             <label for="kb-files">Files</label>

@@ -94,6 +94,15 @@ describe.each<Mode>(['content-length', 'chunked'])('upload refused before its bo
     expect(await docsOf()).toEqual([])
   })
 
+  it('signed in, a first field that does not end within the peek: 403, the peek read and no more', async () => {
+    const { path, cookie, token } = await setup()
+    const form = uploadForm(big, `${token}${'x'.repeat(4 * MULTIPART_PEEK_BYTES)}`)
+    const { res, pulled } = await send(path, form, mode, { Cookie: cookie })
+    expect(res.status).toBe(403)
+    expect(pulled).toBeGreaterThanOrEqual(MULTIPART_PEEK_BYTES)
+    expect(pulled).toBeLessThanOrEqual(MULTIPART_PEEK_BYTES + READ_AHEAD)
+  })
+
   it('signed in, the right token only after the file: 403 (the token must come first)', async () => {
     const { path, cookie, token } = await setup()
     const { res, pulled } = await send(path, uploadForm(big, token, false), mode, { Cookie: cookie })
