@@ -124,8 +124,11 @@ function endRecord(view: DataView) {
   return record
 }
 
-/** Extra fields as id → data, refusing the two that change how a reader sizes or names the entry. */
-function readExtraFields(bytes: Uint8Array, view: DataView, start: number, end: number) {
+/**
+ * Refuses extra fields that do not exactly fill their space, and the two that change how a reader
+ * sizes or names the entry.
+ */
+function checkExtraFields(view: DataView, start: number, end: number) {
   for (let at = start; at < end; ) {
     if (at + 4 > end) throw damaged('an extra field is cut short')
     const id = view.getUint16(at, true)
@@ -135,7 +138,6 @@ function readExtraFields(bytes: Uint8Array, view: DataView, start: number, end: 
     if (id === EXTRA_UNICODE_PATH) throw unsupported('a second, Unicode file name')
     at += 4 + size
   }
-  return bytes.subarray(start, end)
 }
 
 const NAME_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -192,7 +194,7 @@ function centralDirectory(bytes: Uint8Array, view: DataView, end: ReturnType<typ
     if (flags & ~KNOWN_FLAGS) throw unsupported(`flags 0x${flags.toString(16)}`)
     if (method !== STORED && method !== DEFLATED) throw unsupported(`compression method ${method}`)
     const nameBytes = bytes.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength)
-    readExtraFields(bytes, view, at + CENTRAL_SIZE + nameLength, at + CENTRAL_SIZE + nameLength + extraLength)
+    checkExtraFields(view, at + CENTRAL_SIZE + nameLength, at + CENTRAL_SIZE + nameLength + extraLength)
     const name = entryName(nameBytes)
     // JSZip takes an entry for a folder by its attributes as well as by a trailing slash.
     const isDirectory = name.endsWith('/')
@@ -244,7 +246,7 @@ function localSpan(bytes: Uint8Array, view: DataView, entry: Entry, directoryOff
     view.getUint16(at + 8, true) !== entry.method ||
     !sameBytes(bytes.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLength), entry.nameBytes)
   if (disagrees) throw damaged("an entry's local header disagrees with the zip directory")
-  readExtraFields(bytes, view, at + LOCAL_SIZE + nameLength, dataStart)
+  checkExtraFields(view, at + LOCAL_SIZE + nameLength, dataStart)
   const sizes = (from: number) => [
     view.getUint32(from, true),
     view.getUint32(from + 4, true),
@@ -269,8 +271,8 @@ function localSpan(bytes: Uint8Array, view: DataView, entry: Entry, directoryOff
 }
 
 /**
- * Inflates `data` as a stream, stopping at the first block past `size` (the declared size, which
- * the caller has already held to the budget), then checks the size and CRC-32.
+ * Inflates `data` as a stream, stopping at the first block past the entry's declared size (which
+ * the caller has already held to the budget), and checks that it reached that size exactly.
  */
 async function inflate(entry: Entry, data: Uint8Array, observer: ReadObserver): Promise<Uint8Array> {
   const out = new Uint8Array(entry.size)
