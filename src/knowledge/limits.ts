@@ -16,8 +16,10 @@ export const MAX_PDF_PAGES = 500
 export const EXTRACTION_TIME_LIMIT_MS = 30_000
 /** About a million tokens: the chunks and their embeddings still fit in memory. */
 export const MAX_EXTRACTED_CHARS = 4_000_000
-/** What a DOCX may unpack to in all, and its XML parts (what mammoth parses into a tree) alone. */
-export const MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024
+/**
+ * What a DOCX's XML and relationship parts (what mammoth parses into a tree) may unpack to in all.
+ * Media is never unpacked (extract/zip.ts), so it needs no budget beyond the upload's own size.
+ */
 export const MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
 export const MAX_DOCX_ENTRIES = 5_000
 

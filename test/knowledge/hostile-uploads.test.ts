@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { uploadDocument } from '../../src/knowledge/documents'
+import { uncountedSecondDocument, xmlBomb } from '../support/bombs/zip'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { docxBomb, emptyPagesPdf, repeated } from '../support/hostile-files'
+import { emptyPagesPdf, repeated } from '../support/hostile-files'
 import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
 
 const MB = 1024 * 1024
@@ -24,8 +25,9 @@ const truncated = (bytes: Uint8Array, keep: number) => bytes.subarray(0, keep)
 const HOSTILE: Array<[string, () => Promise<Uint8Array> | Uint8Array, string]> = [
   ['tag-bomb.html', () => repeated('<head>', 12 * MB), 'The HTML file contains no text'],
   ['emphasis-bomb.md', () => repeated('**a ', 12 * MB), 'more than 4,000,000 characters of text'],
-  ['zip-bomb.docx', () => docxBomb(400 * MB), 'The Word document unpacks to more than 100 MB'],
-  ['lying-zip-bomb.docx', () => docxBomb(200 * MB, { lie: true }), 'The Word document unpacks to more than 100 MB'],
+  ['zip-bomb.docx', () => xmlBomb(100 * MB), "The Word document's text unpacks to more than 20 MB"],
+  ['lying-zip-bomb.docx', () => xmlBomb(100 * MB, { declaredSize: 1024 }), 'unpacks to more than its declared size'],
+  ['hidden-document.docx', () => uncountedSecondDocument(64 * MB), 'holds more entries than it declares'],
   ['empty-pages.pdf', () => emptyPagesPdf(5000), 'The PDF has 5,000 pages; the limit is 500'],
   ['empty.txt', () => new Uint8Array(0), 'The file is empty (0 bytes)'],
   ['truncated.pdf', () => truncated(fixture('sample.pdf'), fixture('sample.pdf').byteLength / 2), 'The PDF is damaged'],

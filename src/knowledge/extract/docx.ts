@@ -1,21 +1,22 @@
 import mammoth from 'mammoth'
 import { Unreadable } from '../../errors'
-import { MAX_DOCX_ENTRIES, MAX_DOCX_UNPACKED_BYTES, MAX_DOCX_XML_BYTES } from '../limits'
-import { assertUnpacksWithin, type UnpackLimits } from './zip'
+import { MAX_DOCX_ENTRIES, MAX_DOCX_XML_BYTES } from '../limits'
+import { type DocxPartLimits, type ReadObserver, readDocxParts, storedZip } from './zip'
 
-const DOCX_LIMITS: UnpackLimits = {
-  maxTotalBytes: MAX_DOCX_UNPACKED_BYTES,
-  maxXmlBytes: MAX_DOCX_XML_BYTES,
-  maxEntries: MAX_DOCX_ENTRIES,
-}
+const DOCX_LIMITS: DocxPartLimits = { maxXmlBytes: MAX_DOCX_XML_BYTES, maxEntries: MAX_DOCX_ENTRIES }
 
-export async function docxToText(bytes: Uint8Array, limits: UnpackLimits = DOCX_LIMITS): Promise<string> {
+export async function docxToText(
+  bytes: Uint8Array,
+  limits: DocxPartLimits = DOCX_LIMITS,
+  observer: ReadObserver = {},
+): Promise<string> {
   try {
-    // mammoth inflates everything it reads into memory: measure what that would be first.
-    await assertUnpacksWithin(bytes, limits)
-    const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    // mammoth reads a new zip of the parts inflated and checked here, so it parses exactly the
+    // bytes that were measured, whatever else the upload holds.
+    const clean = storedZip(await readDocxParts(bytes, limits, observer))
+    const arrayBuffer = clean.buffer as ArrayBuffer
     // mammoth's browser build (what workerd bundles) reads `arrayBuffer`, its Node build `buffer`.
-    const input = { arrayBuffer, buffer: bytes } as unknown as Parameters<typeof mammoth.extractRawText>[0]
+    const input = { arrayBuffer, buffer: clean } as unknown as Parameters<typeof mammoth.extractRawText>[0]
     const result = await mammoth.extractRawText(input)
     return result.value
   } catch (error) {

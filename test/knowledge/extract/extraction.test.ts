@@ -6,7 +6,8 @@ import { markdownToText } from '../../../src/knowledge/extract/markdown'
 import { pdfToText } from '../../../src/knowledge/extract/pdf'
 import { decodeUtf8, TextCollector } from '../../../src/knowledge/extract/text'
 import { detectDocumentType } from '../../../src/knowledge/file-types'
-import { docxBomb, emptyPagesPdf, repeated, zipOf } from '../../support/hostile-files'
+import { docxParts, VISIBLE_TEXT, xmlBomb, zipOfParts } from '../../support/bombs/zip'
+import { emptyPagesPdf, repeated, zipOf } from '../../support/hostile-files'
 import { type FixtureName, fixture, UNREADABLE_FIXTURES } from '../../support/knowledge'
 
 const extract = (name: FixtureName) => extractText(detectDocumentType(name, fixture(name)), fixture(name))
@@ -34,7 +35,7 @@ describe('text extraction (spec 5.2)', () => {
 
   it('refuses a .docx whose zip is sound but whose document is not XML as damaged', async () => {
     // The zip passes every size check and looks like a Word file; mammoth then fails to read it.
-    const zip = await zipOf([{ name: 'word/document.xml', chunks: () => [utf8('<w:document><<<not xml')] }])
+    const zip = await zipOfParts([{ name: 'word/document.xml', content: '<w:document><<<not xml' }])
     const refusal = extractText(detectDocumentType('notes.docx', zip), zip)
     await expect(refusal).rejects.toThrow('The Word document is damaged or not a valid .docx file')
     // mammoth's own error is kept as the cause (for the log), not shown to the customer.
@@ -167,20 +168,23 @@ describe('hostile input: linear extraction and budgets', () => {
     expect(await extractText('html', utf8('<p>x&#xD800;y&#xDC00;z &#x1F600;</p>'))).toBe('xyz 😀')
   })
 
-  it('refuses a DOCX zip bomb (400 MB of zeros in about 400 KB) by its declared size', async () => {
-    const bomb = await docxBomb(400 * 1024 * 1024)
-    expect(bomb.byteLength).toBeLessThan(1024 * 1024)
+  it('refuses a DOCX whose XML unpacks to 100 MB (in about 100 KB) by its declared size', async () => {
+    const bomb = await xmlBomb(100 * 1024 * 1024)
+    expect(bomb.byteLength).toBeLessThan(256 * 1024)
     expect(detectDocumentType('bomb.docx', bomb)).toBe('docx')
-    await expect(extractText('docx', bomb)).rejects.toThrow('The Word document unpacks to more than 100 MB')
+    await expect(extractText('docx', bomb)).rejects.toThrow("The Word document's text unpacks to more than 20 MB")
   })
 
-  it('refuses a DOCX zip bomb whose directory lies about its size, by inflating and counting', async () => {
-    await expect(extractText('docx', await docxBomb(200 * 1024 * 1024, { lie: true }))).rejects.toThrow(
-      'The Word document unpacks to more than 100 MB',
+  it('refuses a DOCX whose directory lies about the size of its XML, by inflating and stopping there', async () => {
+    await expect(extractText('docx', await xmlBomb(30 * 1024 * 1024, { declaredSize: 1024 }))).rejects.toThrow(
+      'The Word document is damaged or not a valid .docx file: a file unpacks to more than its declared size',
     )
-    await expect(
-      extractText('docx', await docxBomb(30 * 1024 * 1024, { lie: true, part: 'word/header1.xml' })),
-    ).rejects.toThrow("The Word document's text unpacks to more than 20 MB")
+  })
+
+  it('reads a DOCX whose picture unpacks to 100 MB without unpacking it (mammoth never reads pictures)', async () => {
+    const zeros = new Uint8Array(1024 * 1024)
+    const picture = { name: 'word/media/image9.png', content: () => Array.from({ length: 100 }, () => zeros) }
+    expect(await extractText('docx', await zipOfParts([...docxParts(), picture]))).toContain(VISIBLE_TEXT)
   })
 
   it('refuses a PDF of 5,000 empty pages by its page count', async () => {
