@@ -16,5 +16,3 @@ export const extractionEnvSchema = envSchema.pick({
 })
 /** The variables and secrets the extraction Worker reads (dev and bench hand it exactly these). */
 export const EXTRACTION_ENV_KEYS = extractionEnvSchema.keyof().options
-
-export type ExtractionBindings = { UPLOADS: R2Bucket } & { [K in (typeof EXTRACTION_ENV_KEYS)[number]]?: string }

@@ -4,8 +4,10 @@
 import { createLogger } from '../src/platform/logger'
 import { consumeDeadLetters } from './dead-letter-consumer'
 import { consumeDocuments } from './document-consumer'
-import { type ExtractionBindings, extractionEnvSchema } from './extraction-env'
+import { type EXTRACTION_ENV_KEYS, extractionEnvSchema } from './extraction-env'
 import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from './queue-names'
+
+export type ExtractionBindings = { UPLOADS: R2Bucket } & { [K in (typeof EXTRACTION_ENV_KEYS)[number]]?: string }
 
 export async function handleExtractionQueue(
   batch: MessageBatch<unknown>,

@@ -95,7 +95,8 @@ export async function startWranglerDev(
     child.once('exit', () => void rm(state, { recursive: true, force: true }).then(() => resolve())),
   )
   const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM')
+    // SIGINT, as Ctrl-C: wrangler closes its bundlers first (on SIGTERM esbuild's Go runtime dumps its goroutines).
+    if (child.exitCode === null) child.kill('SIGINT')
     await exited
   }
   const url = `http://127.0.0.1:${port}`

@@ -3,8 +3,7 @@
 // with a batch it cannot handle.
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { ExtractionBindings } from '../../queues/extraction-env'
-import extractionWorker from '../../queues/extraction-worker'
+import extractionWorker, { type ExtractionBindings } from '../../queues/extraction-worker'
 import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues/queue-names'
 import worker from '../../src/index'
 import { addTextDocument } from '../../src/knowledge/documents'
