@@ -59,6 +59,9 @@ export default defineConfig({
     },
     projects: [
       {
+        // The main Worker (wrangler.toml). The extraction Worker is not started: nothing consumes the
+        // documents queue here, and tests hand batches to its real handler themselves
+        // (test/support/knowledge.ts `deliver`), so a document a page test uploads stays `pending`.
         plugins: [
           cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
@@ -73,18 +76,6 @@ export default defineConfig({
                 OPENAI_BASE_URL: inject('embeddingsUrl'),
                 STRIPE_API_BASE: inject('stripeApiBase'),
                 OAUTH_TEST_PROVIDER_URL: inject('oauthProviderUrl'),
-              },
-              // Tests hand batches to the consumer themselves (test/support/knowledge.ts `deliver`). The
-              // local queue's own delivery waits for 10 messages or 5 s, not one message as in
-              // wrangler.toml, so a document a page test uploads is still `pending` when the test looks.
-              queueConsumers: {
-                'echoforge-documents': {
-                  maxBatchSize: 10,
-                  maxBatchTimeout: 5,
-                  maxRetries: 5,
-                  deadLetterQueue: 'echoforge-documents-dlq',
-                },
-                'echoforge-documents-dlq': { maxBatchSize: 10, maxRetries: 0 },
               },
             },
           })),

@@ -1,13 +1,15 @@
 // `npm run bench`: starts the backing services (in-memory PGlite + pgvector, local
-// embedder, stand-ins) and `wrangler dev` on them, then measures every HTTP scenario side
-// by side with `/health` in the same run, runs the custom benchmarks, and reports the
-// deployable bundle size from `wrangler deploy --dry-run`.
+// embedder, stand-ins) and `wrangler dev` on them (both Workers), then measures every HTTP
+// scenario side by side with `/health` in the same run, runs the custom benchmarks, and
+// reports each Worker's deployable bundle size from `wrangler deploy --dry-run`. Exits 1
+// when a benchmark's checks fail (BenchCheckFailed).
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { spawnTestServices } from '../scripts/spawn-services.ts'
 import { startWranglerDev } from '../scripts/wrangler-dev.ts'
+import { BenchCheckFailed } from './checks.ts'
 import { customBenchmarks, httpScenarios } from './scenarios.ts'
 import type { BenchContext, HttpRequestSpec } from './types.ts'
 import { benchWorkerVars } from './worker-vars.ts'
@@ -56,10 +58,10 @@ async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Pr
   }
 }
 
-async function bundleSize(): Promise<string> {
+async function bundleSize(config: string): Promise<string> {
   const { stdout, stderr } = await promisify(execFile)(
     `${root}node_modules/.bin/wrangler`,
-    ['deploy', '--dry-run', '--outdir', `${root}.wrangler/dry-run`],
+    ['deploy', '--dry-run', '-c', config, '--outdir', `${root}.wrangler/dry-run/${config}`],
     { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
   return /Total Upload: ([^\n]+)/.exec(stdout + stderr)?.[1]?.trim() ?? 'unknown'
@@ -77,6 +79,7 @@ const ctx: BenchContext = {
   workerPid: worker.child.pid,
 }
 
+let checksFailed = false
 try {
   console.log(`EchoForge Hub benchmarks: wrangler dev + local PGlite, ${CONNECTIONS} connections, ${DURATION_S}s each`)
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
@@ -106,13 +109,22 @@ try {
   for (const bench of customBenchmarks) {
     if (only && !only.some((o) => bench.name.includes(o))) continue
     console.log(`\n${bench.name}`)
-    console.table(await bench.run(ctx))
+    try {
+      console.table(await bench.run(ctx))
+    } catch (error) {
+      if (!(error instanceof BenchCheckFailed)) throw error
+      console.table(error.rows)
+      console.error(`FAILED: ${error.message}`)
+      checksFailed = true
+    }
   }
 
-  console.log(`\nBundle (wrangler deploy --dry-run): ${await bundleSize()}`)
+  for (const config of ['wrangler.toml', 'wrangler.extraction.toml']) {
+    console.log(`\nBundle of ${config} (wrangler deploy --dry-run): ${await bundleSize(config)}`)
+  }
 } finally {
   await sql.end()
   await worker.stop()
   await stop()
 }
-process.exit(0)
+process.exit(checksFailed ? 1 : 0)

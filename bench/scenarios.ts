@@ -1,5 +1,6 @@
 // Every benchmark `npm run bench` runs. Add scenarios from bench/scenarios/*.ts here.
 import { billingBenchmarks, billingScenarios } from './scenarios/billing.ts'
+import { bombBenchmarks } from './scenarios/bombs.ts'
 import { integrationBenchmarks, integrationScenarios } from './scenarios/integrations.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
@@ -21,4 +22,5 @@ export const customBenchmarks: CustomBenchmark[] = [
   ...billingBenchmarks,
   ...integrationBenchmarks,
   ...usageIngestDatabaseBenchmarks,
+  ...bombBenchmarks,
 ]

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../src/env'
+import type { DbSettings } from '../src/db/client'
 import { giveUpOnDocument } from '../src/knowledge/process-document'
 import type { Logger } from '../src/platform/logger'
 import { documentMessages } from './document-consumer'
@@ -7,7 +7,7 @@ import { consumeEachMessage } from './each-message'
 /** Messages whose retries ran out: their documents are marked `error` for good. */
 export async function consumeDeadLetters(
   batch: MessageBatch<unknown>,
-  deps: { config: AppConfig; logger: Logger },
+  deps: { config: DbSettings; logger: Logger },
 ): Promise<void> {
   await consumeEachMessage(
     batch,

@@ -1,11 +1,12 @@
-import type { AppConfig } from '../src/env'
+import type { DbSettings } from '../src/db/client'
+import type { EmbeddingsConfig } from '../src/knowledge/embeddings'
 import { processDocument } from '../src/knowledge/process-document'
 import { documentMessageSchema } from '../src/knowledge/queue-message'
 import type { Logger } from '../src/platform/logger'
 import { consumeEachMessage } from './each-message'
 
 interface Deps {
-  config: AppConfig
+  config: DbSettings & EmbeddingsConfig
   logger: Logger
   bucket: R2Bucket
 }
@@ -17,8 +18,8 @@ export const documentMessages = {
 }
 
 /**
- * A document can take much of the Worker's memory: wrangler.toml sets `max_batch_size = 1`, so a
- * run killed for CPU or memory costs only its own message an attempt.
+ * A document can take much of the Worker's memory: wrangler.extraction.toml sets `max_batch_size = 1`,
+ * so a run killed for CPU or memory costs only its own message an attempt.
  */
 export async function consumeDocuments(batch: MessageBatch<unknown>, deps: Deps): Promise<void> {
   await consumeEachMessage(

@@ -1,14 +1,13 @@
 import type { z } from 'zod'
-import { createDb, type Database } from '../src/db/client'
+import { createDb, type Database, type DbSettings } from '../src/db/client'
 import { isDatabaseUnavailable } from '../src/db/unavailable'
-import type { AppConfig } from '../src/env'
 import type { Logger } from '../src/platform/logger'
 import { retryDelaySeconds } from './backoff'
 
 export type MessageOutcome = 'ack' | 'retry'
 
 interface EachMessageOptions<Body> {
-  config: AppConfig
+  config: DbSettings
   logger: Logger
   /** What a message is, for log lines ("document message"). */
   kind: string

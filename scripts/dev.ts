@@ -1,5 +1,6 @@
 // `npm run dev`: the embedded database, its WebSocket relay, migrations and the demo
-// catalog, the local embedder, and `wrangler dev`, in one process tree that Ctrl-C stops.
+// catalog, the local embedder, and `wrangler dev` running both Workers (the app and the
+// extraction Worker that consumes the documents queue), in one process tree that Ctrl-C stops.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { startLocalDatabase } from './local-db.ts'
 import { startLocalEmbeddings } from './local-embeddings.ts'
 import { applyMigrations } from './migrations.ts'
 import { encryptionKeysFromEnv, seedFromFile } from './seed.ts'
+import { wranglerDevArgs, writeExtractionDevConfig } from './wrangler-dev.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const HOST = '127.0.0.1'
@@ -40,25 +42,18 @@ const embeddings = hasOpenAiKey ? undefined : await startLocalEmbeddings({ host:
 const stripe = useStripeStandIn ? await startFakeStripe(PORTS.stripe) : undefined
 const oauthProvider = await startFakeOAuthProvider(PORTS.oauth, [DEMO_OAUTH_CLIENT])
 
-const vars = [
-  `DATABASE_URL:${database.databaseUrl}`,
-  `LOCAL_WS_PROXY:${database.wsProxy}`,
-  'APP_ENV:development',
-  ...(embeddings ? [`OPENAI_BASE_URL:${embeddings.url}`, 'OPENAI_API_KEY:local-embedder'] : []),
-  ...(stripe ? [`STRIPE_API_BASE:${stripe.url}`] : []),
-]
+const vars: Record<string, string> = {
+  DATABASE_URL: database.databaseUrl,
+  LOCAL_WS_PROXY: database.wsProxy,
+  APP_ENV: 'development',
+  ...(embeddings ? { OPENAI_BASE_URL: embeddings.url, OPENAI_API_KEY: 'local-embedder' } : {}),
+  ...(stripe ? { STRIPE_API_BASE: stripe.url } : {}),
+}
+// The main Worker reads .dev.vars itself; the extraction Worker gets its share of it in its config.
+const extractionConfig = await writeExtractionDevConfig(`${root}.wrangler/dev`, { ...devVars, ...vars })
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
-  [
-    'dev',
-    '--ip',
-    HOST,
-    '--port',
-    String(PORTS.worker),
-    '--test-scheduled',
-    '--show-interactive-dev-session=false',
-    ...vars.flatMap((v) => ['--var', v]),
-  ],
+  wranglerDevArgs({ host: HOST, port: PORTS.worker, extractionConfig, vars, extra: ['--test-scheduled'] }),
   { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
 )
 
@@ -85,6 +80,7 @@ for (let attempt = 0; attempt < 240 && !stopping; attempt++) {
       console.log(`
 EchoForge Hub is running (ready in ${seconds}s)
   app + API        ${workerUrl}   (health: ${workerUrl}/health)
+  extraction       the echoforge-extraction Worker consumes the documents queue (same wrangler dev)
   cron triggers    ${workerUrl}/__scheduled?cron=*/15+*+*+*+*  (grace expiry), ?cron=0+*+*+*+* (trial expiry)
   postgres         ${database.databaseUrl}   (PGlite + pgvector, data in .data/pg)
   neon ws relay    ws://${database.wsProxy}

@@ -5,6 +5,7 @@ import type { Bindings } from './types'
 
 const app = createApp()
 
+/** Requests, usage-queue messages and crons. Documents are read by the extraction Worker (queues/extraction-worker.ts). */
 export default {
   fetch: app.fetch,
   queue: handleQueue,

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Executor } from '../db/client'
 import { knowledgeDocuments } from '../db/schema'
-import { InvalidInput, NotFound, Unavailable } from '../errors'
+import { Conflict, InvalidInput, NotFound, Unavailable } from '../errors'
 import { DOCUMENT_TYPES, detectDocumentType } from './file-types'
 import { getKnowledgeBase } from './knowledge-bases'
 import { MAX_PASTED_TEXT_CHARS } from './limits'
@@ -146,14 +146,33 @@ export async function getDocument(db: Executor, customerId: string, documentId: 
   return doc
 }
 
-/** Back to `pending` and onto the queue; its chunks are replaced when processing succeeds. */
+/**
+ * Why a document that failed on an extraction limit is not re-indexed: a run would break the same
+ * limit again, taking another slot of the extraction Worker. Support can still retry it.
+ */
+export function reindexRefusedMessage(errorMessage: string | null): string {
+  const reason = (errorMessage ?? 'The file breaks a processing limit').trim().replace(/\.?$/, '.')
+  return `This document stays failed: ${reason} Re-indexing it would stop the same way. If the file should be readable, contact support: they can retry it.`
+}
+
+/**
+ * Back to `pending` and onto the queue; its chunks are replaced when processing succeeds. Refused
+ * (Conflict) for a document that failed on an extraction limit (`failedOnLimits`): only an operator
+ * (`ops documents retry`) gives such a file another run.
+ */
 export async function reindexDocument(deps: DocumentDeps, customerId: string, documentId: string) {
   const doc = await getDocument(deps.db, customerId, documentId)
   const [updated] = await deps.db
     .update(knowledgeDocuments)
     .set({ status: 'pending', errorMessage: null, unfinishedAttempts: 0 })
-    .where(eq(knowledgeDocuments.id, doc.id))
+    .where(and(eq(knowledgeDocuments.id, doc.id), eq(knowledgeDocuments.failedOnLimits, false)))
     .returning()
+  if (!updated) {
+    const current = await getDocument(deps.db, customerId, documentId)
+    throw new Conflict(reindexRefusedMessage(current.errorMessage), {
+      nextStep: { label: 'Back to the knowledge base', href: `/knowledge/${current.knowledgeBaseId}` },
+    })
+  }
   try {
     await enqueueDocument(deps.queue, doc.id)
   } catch {
@@ -163,7 +182,7 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
       .where(eq(knowledgeDocuments.id, doc.id))
     throw new Unavailable(QUEUE_FAILED)
   }
-  return updated!
+  return updated
 }
 
 /** The document, its chunks (cascade) and its stored file. */

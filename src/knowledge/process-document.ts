@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import OpenAI from 'openai'
 import type { Database } from '../db/client'
 import { documentChunks, knowledgeDocuments } from '../db/schema'
-import { PlanLimitReached, Unreadable } from '../errors'
+import { ExtractionLimitExceeded, PlanLimitReached, Unreadable } from '../errors'
 import type { Logger } from '../platform/logger'
 import { chunkText } from './chunker'
 import { documentTypeOf } from './document-types'
@@ -84,7 +84,7 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
   }
   try {
     // Earlier runs were killed (CPU, memory) before they could say why: this one would be too.
-    if (doc.unfinishedAttempts > MAX_PROCESSING_ATTEMPTS) throw new Unreadable(CUT_OFF_MESSAGE)
+    if (doc.unfinishedAttempts > MAX_PROCESSING_ATTEMPTS) throw new ExtractionLimitExceeded(CUT_OFF_MESSAGE)
     const type = documentTypeOf(doc.contentType)
     if (!type) throw new Unreadable('The document type is not supported')
     const text = await extractText(type, await readBytes(deps.bucket, doc.filePath))
@@ -129,6 +129,7 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
           errorMessage: null,
           processedAt: sql`now()`,
           unfinishedAttempts: 0,
+          failedOnLimits: false,
         })
         .where(eq(knowledgeDocuments.id, documentId))
       if (allowance.periodStart) await recordEmbeddedTokens(tx, doc.customerId, allowance.periodStart, documentTokens)
@@ -139,7 +140,12 @@ export async function processDocument(deps: ProcessDeps, documentId: string): Pr
     deps.logger?.warn('document processing failed', { document_id: documentId, ...failure, error })
     await db
       .update(knowledgeDocuments)
-      .set({ status: 'error', errorMessage: failure.message, unfinishedAttempts: 0 })
+      .set({
+        status: 'error',
+        errorMessage: failure.message,
+        unfinishedAttempts: 0,
+        failedOnLimits: error instanceof ExtractionLimitExceeded,
+      })
       .where(and(eq(knowledgeDocuments.id, documentId), ne(knowledgeDocuments.status, 'indexed')))
     return { status: 'failed', ...failure }
   }

@@ -46,7 +46,7 @@ export async function sweepStaleDocuments(deps: {
       .update(knowledgeDocuments)
       .set(
         givingUp
-          ? { status: 'error', errorMessage: CUT_OFF_MESSAGE, unfinishedAttempts: 0 }
+          ? { status: 'error', errorMessage: CUT_OFF_MESSAGE, unfinishedAttempts: 0, failedOnLimits: true }
           : { status: 'pending', errorMessage: null },
       )
       .where(untouched)

@@ -163,7 +163,8 @@ export async function creditCustomer(
 /**
  * Failed documents back to the stuck-document sweep: each is marked as a run that stopped long ago
  * with no attempts used, so the next sweep (every 15 minutes) puts it back on the documents queue
- * through the product's own path. Returns the documents handed over.
+ * through the product's own path. This is the one way a document that failed on an extraction limit
+ * (`failed_on_limits`, which its customer cannot re-index) gets another run. Returns the documents handed over.
  */
 export async function retryFailedDocuments(
   db: Database,
@@ -173,7 +174,7 @@ export async function retryFailedDocuments(
   return db.transaction(async (tx) => {
     const rows = await tx
       .update(knowledgeDocuments)
-      .set({ status: 'processing', processingStartedAt: new Date(0), unfinishedAttempts: 0 })
+      .set({ status: 'processing', processingStartedAt: new Date(0), unfinishedAttempts: 0, failedOnLimits: false })
       .where(
         and(
           eq(knowledgeDocuments.status, 'error'),

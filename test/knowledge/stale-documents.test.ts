@@ -63,7 +63,13 @@ describe('stale processing sweep', () => {
     expect(result).toEqual({ requeued: 1, failed: 1 })
     expect(sent).toEqual([{ documentId: died.id }])
     expect(await documentRow(db, died.id)).toMatchObject({ status: 'pending', unfinishedAttempts: 1 })
-    expect(await documentRow(db, diedOften.id)).toMatchObject({ status: 'error', errorMessage: CUT_OFF_MESSAGE })
+    // Cut off too often: its customer cannot re-index it (test/knowledge/limit-failures.test.ts), an operator can.
+    expect(await documentRow(db, diedOften.id)).toMatchObject({
+      status: 'error',
+      errorMessage: CUT_OFF_MESSAGE,
+      failedOnLimits: true,
+    })
+    expect(await documentRow(db, died.id)).toMatchObject({ failedOnLimits: false })
     expect((await documentRow(db, running.id))!.status).toBe('processing')
     // A second sweep finds nothing left to do.
     expect(await sweepStaleDocuments({ db, queue, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })).toEqual({

@@ -474,6 +474,16 @@ describe('ops: the table form of each change', () => {
     expect(again.stderr).toBe(`Not a failed document: ${docId} (see "ops documents failed").`)
   })
 
+  it('documents retry is the one reset of a document failed on an extraction limit (its customer cannot re-index it)', async () => {
+    const { customerId } = await lapsedCustomer()
+    const docId = await knowledgeDocument(customerId, 'error')
+    await sql`UPDATE knowledge_documents SET failed_on_limits = true WHERE id = ${docId}`
+    expect((await opsJson('documents', 'retry', docId)).retried).toEqual([docId])
+    const [row] =
+      await sql`SELECT status, unfinished_attempts, failed_on_limits FROM knowledge_documents WHERE id = ${docId}`
+    expect(row).toEqual({ status: 'processing', unfinished_attempts: 0, failed_on_limits: false })
+  })
+
   it('notifications failed lists them without their bodies; retry puts them back in the outbox, whose delivery sends them', async () => {
     const { customerId, email } = await lapsedCustomer()
     const noteId = await notification(customerId, { subject: 'Your agents are paused', body: 'private link' })

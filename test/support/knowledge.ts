@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues'
+import extractionWorker from '../../queues/extraction-worker'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues/queue-names'
 import type { Executor } from '../../src/db/client'
 import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
-import worker from '../../src/index'
 import { embedQuery } from '../../src/knowledge/embeddings'
 import blankPdf from '../fixtures/knowledge/blank.pdf?inline'
 import corruptDocx from '../fixtures/knowledge/corrupt.docx?inline'
@@ -80,14 +80,14 @@ export function message(documentId: string, attempts = 1) {
   return { id: `msg-${++sequence}-${documentId}`, timestamp: new Date(), attempts, body: { documentId } }
 }
 
-/** Runs the Worker's real queue handler on a batch and returns what it acked and retried. */
+/** Runs the extraction Worker's real queue handler on a batch and returns what it acked and retried. */
 export async function deliver(
   messages: Array<{ id: string; timestamp: Date; attempts: number; body: unknown }>,
   queue = DOCUMENT_QUEUE,
 ) {
   const batch = createMessageBatch(queue, messages)
   const ctx = createExecutionContext()
-  await worker.queue(batch, env, ctx)
+  await extractionWorker.queue(batch, env, ctx)
   return getQueueResult(batch, ctx)
 }
 

@@ -8,6 +8,8 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { type SQL, sql } from 'drizzle-orm'
 import { describe, inject } from 'vitest'
 import './provided'
+import extractionWorker from '../../queues/extraction-worker'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues/queue-names'
 import type { Database } from '../../src/db/client'
 import worker from '../../src/index'
 import type { Bindings } from '../../src/types'
@@ -49,7 +51,9 @@ export function taggedWorker(tag: string, bindings: Partial<Bindings> = {}) {
     async queue(queue: string, messages: Array<{ id: string; timestamp: Date; attempts: number; body: unknown }>) {
       const batch = createMessageBatch(queue, messages)
       const ctx = createExecutionContext()
-      await worker.queue(batch, taggedEnv, ctx)
+      // Documents are the extraction Worker's queues; the main Worker consumes the rest.
+      const documents = queue === DOCUMENT_QUEUE || queue === DOCUMENT_DEAD_LETTER_QUEUE
+      await (documents ? extractionWorker : worker).queue(batch, taggedEnv, ctx)
       return getQueueResult(batch, ctx)
     },
     async scheduled(cron: string, scheduledTime: Date) {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import {
   bigint,
+  boolean,
   check,
   customType,
   index,
@@ -92,6 +93,11 @@ export const knowledgeDocuments = pgTable(
     processingStartedAt: timestamptz('processing_started_at'),
     /** Runs that took the document and never recorded an outcome (killed for CPU or memory, crashed). */
     unfinishedAttempts: integer('unfinished_attempts').notNull().default(0),
+    /**
+     * The last run broke an extraction budget or was cut off MAX_PROCESSING_ATTEMPTS times: a hostile
+     * or absurd file. Its customer cannot re-index it; only an operator (`ops documents retry`) clears this.
+     */
+    failedOnLimits: boolean('failed_on_limits').notNull().default(false),
     ...timestamps(),
   },
   (t) => [

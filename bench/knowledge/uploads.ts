@@ -1,0 +1,85 @@
+// Customers, uploads and waits for benchmarks that go through the real path: a signed-in customer's
+// multipart upload to `wrangler dev`, R2, the documents queue, the extraction Worker.
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import type { BenchContext } from '../types.ts'
+
+export interface BenchAccount {
+  customerId: string
+  kbId: string
+  cookie: string
+  csrf: string
+}
+
+/** A customer on the `pro` plan with a knowledge base and a signed-in session. */
+export async function benchAccount(ctx: BenchContext, label: string): Promise<BenchAccount> {
+  const tag = randomUUID().slice(0, 8)
+  const email = `bench-${label}-${tag}@example.com`
+  const [customer] = await ctx.sql`
+    INSERT INTO customers (name, slug, email) VALUES (${`${label} ${tag}`}, ${`bench-${label}-${tag}`}, ${email})
+    RETURNING id`
+  const [user] = await ctx.sql`
+    INSERT INTO customer_users (customer_id, email, role, password_hash)
+    VALUES (${customer!.id}, ${email}, 'admin', 'unused') RETURNING id`
+  const [plan] = await ctx.sql`SELECT id FROM plans WHERE slug = 'pro'`
+  await ctx.sql`
+    INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
+    VALUES (${customer!.id}, ${plan!.id}, 'active', now() - interval '1 day', now() + interval '30 days')`
+  const [kb] = await ctx.sql`
+    INSERT INTO knowledge_bases (customer_id, name) VALUES (${customer!.id}, ${`${label} docs`}) RETURNING id`
+  const token = randomBytes(32).toString('base64url')
+  const csrf = randomBytes(24).toString('base64url')
+  await ctx.sql`
+    INSERT INTO customer_sessions (id, user_id, customer_id, csrf_token, expires_at)
+    VALUES (${createHash('sha256').update(token).digest('hex')}, ${user!.id}, ${customer!.id}, ${csrf}, now() + interval '1 day')`
+  return { customerId: customer!.id as string, kbId: kb!.id as string, cookie: `__Host-session=${token}`, csrf }
+}
+
+/** Uploads one file as the customer's browser does; the new document's id. */
+export async function uploadFile(ctx: BenchContext, to: BenchAccount, fileName: string, bytes: Uint8Array) {
+  const form = new FormData()
+  form.set('_csrf', to.csrf)
+  form.append('files', new File([bytes as Uint8Array<ArrayBuffer>], fileName))
+  const res = await fetch(`${ctx.baseUrl}/knowledge/${to.kbId}/documents`, {
+    method: 'POST',
+    headers: { Cookie: to.cookie, 'Sec-Fetch-Site': 'same-origin' },
+    body: form,
+    redirect: 'manual',
+  })
+  if (res.status !== 303) {
+    throw new Error(`upload of ${fileName} answered ${res.status}: ${(await res.text()).slice(0, 300)}`)
+  }
+  const [doc] = await ctx.sql`
+    SELECT id FROM knowledge_documents WHERE knowledge_base_id = ${to.kbId} AND title = ${fileName}
+    ORDER BY created_at DESC LIMIT 1`
+  return doc!.id as string
+}
+
+export interface Settled {
+  status: 'indexed' | 'error'
+  message: string | null
+  chunks: number
+  /** When it got there, ms after `since`. */
+  ms: number
+}
+
+/** Polls until every document is `indexed` or `error`. */
+export async function waitUntilSettled(ctx: BenchContext, ids: string[], since: number, timeoutMs = 600_000) {
+  const done = new Map<string, Settled>()
+  while (done.size < ids.length) {
+    if (performance.now() - since > timeoutMs) throw new Error(`documents not settled after ${timeoutMs / 1000} s`)
+    const rows = await ctx.sql`
+      SELECT id, status, error_message, chunk_count FROM knowledge_documents
+      WHERE id = ANY(${ids}::uuid[]) AND status IN ('indexed', 'error')`
+    for (const row of rows) {
+      if (done.has(row.id)) continue
+      done.set(row.id, {
+        status: row.status,
+        message: row.error_message,
+        chunks: row.chunk_count,
+        ms: performance.now() - since,
+      })
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return done
+}
