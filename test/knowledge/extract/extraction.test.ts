@@ -7,7 +7,7 @@ import { pdfToText } from '../../../src/knowledge/extract/pdf'
 import { decodeUtf8, TextCollector } from '../../../src/knowledge/extract/text'
 import { detectDocumentType } from '../../../src/knowledge/file-types'
 import { docxParts, VISIBLE_TEXT, xmlBomb, zipOfParts } from '../../support/bombs/zip'
-import { emptyPagesPdf, repeated, zipOf } from '../../support/hostile-files'
+import { emptyPagesPdf, repeated } from '../../support/hostile-files'
 import { type FixtureName, fixture, UNREADABLE_FIXTURES } from '../../support/knowledge'
 
 const extract = (name: FixtureName) => extractText(detectDocumentType(name, fixture(name)), fixture(name))
@@ -25,7 +25,7 @@ describe('text extraction (spec 5.2)', () => {
 
   it('refuses a .docx whose compressed data is corrupt as damaged', async () => {
     const name = 'word/document.xml'
-    const zip = await zipOf([{ name, chunks: () => [utf8('<w:document><w:body/></w:document>')] }])
+    const zip = await zipOfParts([{ name, content: '<w:document><w:body/></w:document>' }])
     // A deflate block of the reserved type 3: no inflater reads past it.
     zip.fill(0xff, 30 + name.length, 30 + name.length + 2)
     await expect(extractText(detectDocumentType('broken.docx', zip), zip)).rejects.toThrow(
