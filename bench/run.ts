@@ -68,11 +68,15 @@ async function bundleSize(config: string): Promise<string> {
 }
 
 const { services, stop } = await spawnTestServices()
-const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench')
+// --test-scheduled: the bombs benchmark runs the stale-document sweep's cron through `/__scheduled`.
+const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench', undefined, [
+  '--test-scheduled',
+])
 const sql = postgres(services.databaseUrl, { max: 4, onnotice: () => {} })
 const ctx: BenchContext = {
   baseUrl: worker.url,
   databaseUrl: services.databaseUrl,
+  wsProxy: services.wsProxy,
   sql,
   serviceSecret: SERVICE_SECRET,
   embeddingsUrl: services.embeddingsUrl,

@@ -4,7 +4,6 @@ import { bombBenchmarks } from './scenarios/bombs.ts'
 import { integrationBenchmarks, integrationScenarios } from './scenarios/integrations.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
-import { knowledgeIsolationBenchmarks } from './scenarios/knowledge-isolation.ts'
 import { usageIngestDatabaseBenchmarks } from './scenarios/usage-ingest-databases.ts'
 import { webScenarios } from './scenarios/web.ts'
 import type { CustomBenchmark, HttpScenario } from './types.ts'
@@ -18,7 +17,6 @@ export const httpScenarios: HttpScenario[] = [
 
 export const customBenchmarks: CustomBenchmark[] = [
   ...knowledgeBenchmarks,
-  ...knowledgeIsolationBenchmarks,
   ...billingBenchmarks,
   ...integrationBenchmarks,
   ...usageIngestDatabaseBenchmarks,

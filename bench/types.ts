@@ -4,6 +4,8 @@ export interface BenchContext {
   /** The Worker under `wrangler dev`, backed by the local database. */
   baseUrl: string
   databaseUrl: string
+  /** The WebSocket proxy in front of it, for the Worker's own database client (the ops CLI). */
+  wsProxy: string
   /** A postgres.js client on the benchmark database, for setting up fixtures. */
   sql: Sql
   serviceSecret: string

@@ -77,18 +77,20 @@ export interface RunningWorker {
 /**
  * `wrangler dev` with both Workers on a free port with the given vars and its own throwaway local
  * state (R2, queues), resolved once `/health` answers 200. Used by the bench and the browser tests.
+ * `extra`: more `wrangler dev` flags (the bench's `--test-scheduled`, for `/__scheduled?cron=...`).
  */
 export async function startWranglerDev(
   vars: Record<string, string>,
   name: string,
   port?: number,
+  extra: string[] = [],
 ): Promise<RunningWorker> {
   port ??= await freePort()
   const state = `${root}.wrangler/${name}-state-${process.pid}`
   const extractionConfig = await writeExtractionDevConfig(`${state}/config`, vars)
   const child = spawn(
     `${root}node_modules/.bin/wrangler`,
-    wranglerDevArgs({ port, extractionConfig, vars, extra: ['--persist-to', state] }),
+    wranglerDevArgs({ port, extractionConfig, vars, extra: ['--persist-to', state, ...extra] }),
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
   const exited = new Promise<void>((resolve) =>

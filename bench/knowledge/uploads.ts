@@ -34,50 +34,82 @@ export async function benchAccount(ctx: BenchContext, label: string): Promise<Be
   return { customerId: customer!.id as string, kbId: kb!.id as string, cookie: `__Host-session=${token}`, csrf }
 }
 
-/** Uploads one file as the customer's browser does; the new document's id. */
-export async function uploadFile(ctx: BenchContext, to: BenchAccount, fileName: string, bytes: Uint8Array) {
-  const form = new FormData()
+/** Posts `form` as the customer's browser does (expecting the 303 back); the new document's id. */
+async function postForm(ctx: BenchContext, to: BenchAccount, path: string, form: FormData, title: string) {
   form.set('_csrf', to.csrf)
-  form.append('files', new File([bytes as Uint8Array<ArrayBuffer>], fileName))
-  const res = await fetch(`${ctx.baseUrl}/knowledge/${to.kbId}/documents`, {
+  const res = await fetch(`${ctx.baseUrl}/knowledge/${to.kbId}/${path}`, {
     method: 'POST',
     headers: { Cookie: to.cookie, 'Sec-Fetch-Site': 'same-origin' },
     body: form,
     redirect: 'manual',
   })
   if (res.status !== 303) {
-    throw new Error(`upload of ${fileName} answered ${res.status}: ${(await res.text()).slice(0, 300)}`)
+    throw new Error(`${path} "${title}" answered ${res.status}: ${(await res.text()).slice(0, 300)}`)
   }
   const [doc] = await ctx.sql`
-    SELECT id FROM knowledge_documents WHERE knowledge_base_id = ${to.kbId} AND title = ${fileName}
+    SELECT id FROM knowledge_documents WHERE knowledge_base_id = ${to.kbId} AND title = ${title}
     ORDER BY created_at DESC LIMIT 1`
   return doc!.id as string
+}
+
+/** Uploads one file as the customer's browser does; the new document's id. */
+export function uploadFile(ctx: BenchContext, to: BenchAccount, fileName: string, bytes: Uint8Array) {
+  const form = new FormData()
+  form.append('files', new File([bytes as Uint8Array<ArrayBuffer>], fileName))
+  return postForm(ctx, to, 'documents', form, fileName)
+}
+
+/** Adds pasted text (POST /knowledge/:id/text), the quickest way onto the documents queue; its id. */
+export function pasteText(ctx: BenchContext, to: BenchAccount, title: string, text: string) {
+  const form = new FormData()
+  form.set('title', title)
+  form.set('text', text)
+  return postForm(ctx, to, 'text', form, title)
 }
 
 export interface Settled {
   status: 'indexed' | 'error'
   message: string | null
   chunks: number
+  failedOnLimits: boolean
+  /** When its current run began (`processing_started_at`), ms after `since`. */
+  startedMs: number
   /** When it got there, ms after `since`. */
   ms: number
 }
 
-/** Polls until every document is `indexed` or `error`. */
-export async function waitUntilSettled(ctx: BenchContext, ids: string[], since: number, timeoutMs = 600_000) {
+/** A database timestamp on the `performance.now()` clock. */
+const onPerformanceClock = (at: Date | string) => new Date(at).getTime() - performance.timeOrigin
+
+/**
+ * Polls until every document is `indexed` or `error`; `onSettled` runs as each one is seen there
+ * (before the next poll), e.g. to read memory as each document finishes.
+ */
+export async function waitUntilSettled(
+  ctx: BenchContext,
+  ids: string[],
+  since: number,
+  onSettled?: (id: string, settled: Settled) => Promise<void>,
+  timeoutMs = 600_000,
+) {
   const done = new Map<string, Settled>()
   while (done.size < ids.length) {
     if (performance.now() - since > timeoutMs) throw new Error(`documents not settled after ${timeoutMs / 1000} s`)
     const rows = await ctx.sql`
-      SELECT id, status, error_message, chunk_count FROM knowledge_documents
+      SELECT id, status, error_message, chunk_count, failed_on_limits, processing_started_at FROM knowledge_documents
       WHERE id = ANY(${ids}::uuid[]) AND status IN ('indexed', 'error')`
     for (const row of rows) {
       if (done.has(row.id)) continue
-      done.set(row.id, {
+      const settled: Settled = {
         status: row.status,
         message: row.error_message,
         chunks: row.chunk_count,
+        failedOnLimits: row.failed_on_limits,
+        startedMs: onPerformanceClock(row.processing_started_at) - since,
         ms: performance.now() - since,
-      })
+      }
+      done.set(row.id, settled)
+      await onSettled?.(row.id, settled)
     }
     await new Promise((r) => setTimeout(r, 20))
   }
