@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { ExtractionLimitExceeded } from '../../../src/errors'
+import { ExtractionLimitExceeded, Unreadable } from '../../../src/errors'
 import { uploadDocument } from '../../../src/knowledge/documents'
 import { extractText } from '../../../src/knowledge/extract'
 import { pdfToText } from '../../../src/knowledge/extract/pdf'
 import { assertPdfStreamsWithin } from '../../../src/knowledge/extract/pdf-streams'
 import { TextCollector } from '../../../src/knowledge/extract/text'
 import {
+  binaryPdfOf,
+  compressed,
   doubleFlateBombPdf,
   flateBombPdf,
   manyWordsPdf,
   objectStreamBomb,
   onePagePdf,
   operatorBombPdf,
+  repeatedChunks,
 } from '../../support/bombs/pdf'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
@@ -79,6 +82,12 @@ describe('PDF stream budget: every stream is unpacked and counted before pdf.js 
     expect(await refusal(Promise.resolve().then(() => assertPdfStreamsWithin(bomb, LIMITS)))).toContain(TOO_BIG)
   })
 
+  it('counts every filter of a chain: Flate, then RunLength (128 bytes for every 2)', { timeout: 60_000 }, async () => {
+    const data = await compressed(repeatedChunks('\x81 ', 500_000))
+    const pdf = onePagePdf({ dict: '<< /Filter [/FlateDecode /RunLengthDecode] >>', data })
+    expect(await refusal(pdfToText(pdf))).toContain(TOO_BIG)
+  })
+
   it('counts what is unpacked, not the file: 49 MB of spaces pass the 50 MB budget, 51 MB do not', {
     timeout: 60_000,
   }, async () => {
@@ -100,6 +109,45 @@ describe('PDF stream budget: every stream is unpacked and counted before pdf.js 
   ])('reads a page encoded with %s', async (_, dict, data) => {
     const pdf = onePagePdf({ dict, data: Uint8Array.from(data, (c) => c.charCodeAt(0)) })
     expect(await pdfToText(pdf)).toContain('Hi')
+  })
+})
+
+describe('what the stream pass cannot measure is refused with its reason', () => {
+  const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0))
+  const pass = (pdf: Uint8Array) => Promise.resolve().then(() => assertPdfStreamsWithin(pdf, LIMITS))
+
+  it.each([
+    ['Brotli', '<< /Filter /BrotliDecode >>', 'it uses Brotli compression'],
+    ['a filter named through a reference', '<< /Filter 6 0 R >>', 'its compression is named indirectly'],
+    [
+      'a predictor before another filter',
+      '<< /Filter [/FlateDecode /FlateDecode] /DecodeParms [<< /Predictor 12 /Columns 4 >> null] >>',
+      'a predictor in the middle of its compression',
+    ],
+  ])('%s', async (_, dict, reason) => {
+    const error = await pass(onePagePdf({ dict, data: bytesOf('x') })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Unreadable)
+    expect(error).not.toBeInstanceOf(ExtractionLimitExceeded)
+    expect((error as Error).message).toBe(
+      `The PDF is built in a way that cannot be checked safely (${reason}); save it again (for example, print it to PDF) and upload the copy`,
+    )
+  })
+
+  it('an encrypted PDF, however its /Encrypt key is spelled (pdf.js would decrypt it without a password)', async () => {
+    const pdf = binaryPdfOf([
+      '<< /Type /Catalog /Pages 2 0 R /Encr#79pt 3 0 R >>',
+      '<< /Type /Pages /Kids [] /Count 0 >>',
+      '<< >>',
+    ])
+    await expect(pass(pdf)).rejects.toThrow('The PDF is encrypted (password-protected)')
+  })
+
+  it('thousands of streams that never end, each read to the end of the file, are refused before that work', async () => {
+    // RunLength data without its end byte: every stream decodes on through all the objects after it.
+    const pdf = binaryPdfOf(
+      Array.from({ length: 2000 }, () => ({ dict: '<< /Filter /RL >>', data: bytesOf('x'.repeat(100)) })),
+    )
+    expect(await refusal(pass(pdf))).toContain('Checking the PDF would take too long')
   })
 })
 

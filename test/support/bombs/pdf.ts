@@ -1,7 +1,8 @@
 // PDFs built to make pdf.js unpack or draw far more than their size: made in the test, so no large
 // fixture is committed.
 
-const ascii = (s: string) => new TextEncoder().encode(s)
+/** One byte per character (PDF syntax is bytes; `\x81` must stay one byte). */
+const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0))
 const MB = 1024 * 1024
 
 function join(parts: Uint8Array[]): Uint8Array {
@@ -39,7 +40,7 @@ export async function compressed(
 /** `unit` repeated `times` times, handed out a megabyte at a time. */
 export function* repeatedChunks(unit: string, times: number): Generator<Uint8Array> {
   const perChunk = Math.max(1, Math.floor(MB / unit.length))
-  const block = ascii(unit.repeat(perChunk))
+  const block = latin1(unit.repeat(perChunk))
   for (let left = times; left > 0; left -= perChunk) {
     yield left >= perChunk ? block : block.subarray(0, left * unit.length)
   }
@@ -56,7 +57,7 @@ export type PdfObject = string | { dict: string; data: Uint8Array; length?: numb
  * /Length is its data's, unless `length` says otherwise (a lie).
  */
 export function binaryPdfOf(objects: PdfObject[]): Uint8Array {
-  const parts: Uint8Array[] = [ascii('%PDF-1.5\n%\xe2\xe3\n')]
+  const parts: Uint8Array[] = [latin1('%PDF-1.5\n%\xe2\xe3\n')]
   let size = parts[0]!.length
   const push = (part: Uint8Array) => {
     parts.push(part)
@@ -66,18 +67,18 @@ export function binaryPdfOf(objects: PdfObject[]): Uint8Array {
   objects.forEach((object, i) => {
     offsets.push(size)
     if (typeof object === 'string') {
-      push(ascii(`${i + 1} 0 obj\n${object}\nendobj\n`))
+      push(latin1(`${i + 1} 0 obj\n${object}\nendobj\n`))
       return
     }
     const dict = object.dict.replace(/>>\s*$/, ` /Length ${object.length ?? object.data.length} >>`)
-    push(ascii(`${i + 1} 0 obj\n${dict}\nstream\n`))
+    push(latin1(`${i + 1} 0 obj\n${dict}\nstream\n`))
     push(object.data)
-    push(ascii('\nendstream\nendobj\n'))
+    push(latin1('\nendstream\nendobj\n'))
   })
   let tail = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`
   for (const offset of offsets) tail += `${String(offset).padStart(10, '0')} 00000 n \n`
   tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`
-  push(ascii(tail))
+  push(latin1(tail))
   return join(parts)
 }
 
@@ -115,11 +116,11 @@ export async function doubleFlateBombPdf(bytes: number) {
  */
 export async function objectStreamBomb(bytes: number): Promise<Uint8Array> {
   const inner = await compressed(spaces(bytes))
-  const header = ascii('5 0 ')
+  const header = latin1('5 0 ')
   const body = join([
-    ascii(`<< /Filter /FlateDecode /Length ${inner.length} >>\nstream\n`),
+    latin1(`<< /Filter /FlateDecode /Length ${inner.length} >>\nstream\n`),
     inner,
-    ascii('\nendstream\n'),
+    latin1('\nendstream\n'),
   ])
   const packed = await compressed([header, body])
   return binaryPdfOf([
@@ -132,7 +133,7 @@ export async function objectStreamBomb(bytes: number): Promise<Uint8Array> {
 /** A page of `operators` path operators (`0 0 m`, drawing nothing visible) after a line of text. */
 export async function operatorBombPdf(operators: number) {
   const data = await compressed([
-    ascii('BT /F1 12 Tf 72 712 Td (Hello) Tj ET\n'),
+    latin1('BT /F1 12 Tf 72 712 Td (Hello) Tj ET\n'),
     ...repeatedChunks('0 0 m\n', operators),
   ])
   return onePagePdf({ dict: '<< /Filter /FlateDecode >>', data })
@@ -141,9 +142,9 @@ export async function operatorBombPdf(operators: number) {
 /** A page that shows `words` one-word text items: slow for pdf.js to read, yet within every byte budget. */
 export async function manyWordsPdf(words: number) {
   const data = await compressed([
-    ascii('BT /F1 12 Tf 72 712 Td\n'),
+    latin1('BT /F1 12 Tf 72 712 Td\n'),
     ...repeatedChunks('(word) Tj 0 -1 Td\n', words),
-    ascii('ET\n'),
+    latin1('ET\n'),
   ])
   return onePagePdf({ dict: '<< /Filter /FlateDecode >>', data })
 }
