@@ -114,9 +114,11 @@ const FIXED_DISTANCES = huffmanTable(new Array(32).fill(5))
 /**
  * FlateDecode. The two-byte zlib header is skipped without checking it (pdf.js gives up on a bad
  * one; decoding anyway can only count more). A predictor never makes the data longer, so the
- * inflated size is what counts.
+ * inflated size is what counts. `chargeTables` is told the size of every code table built: a
+ * block header of a few bytes can ask for a table of 32,768 entries, so a stream of nothing but
+ * headers would cost far more than its length.
  */
-export function* inflate(source: ByteSource): Generator<Uint8Array> {
+export function* inflate(source: ByteSource, chargeTables: (entries: number) => void): Generator<Uint8Array> {
   const window = new Uint8Array(32 * 1024)
   let written = 0
   const out = new Output()
@@ -199,6 +201,7 @@ export function* inflate(source: ByteSource): Generator<Uint8Array> {
         }
         literals = huffmanTable(lengths.subarray(0, literalCount))
         distances = huffmanTable(lengths.subarray(literalCount))
+        chargeTables(codeLengths.codes.length + literals.codes.length + distances.codes.length)
       } else {
         return
       }

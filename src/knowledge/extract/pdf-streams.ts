@@ -49,6 +49,12 @@ export function assertPdfStreamsWithin(bytes: Uint8Array, limits: PdfStreamLimit
   const budget = {
     limits,
     decoded: 0,
+    tableEntries: 0,
+    chargeTables(entries: number) {
+      // Ordinary deflate data builds about one table entry per byte it unpacks to.
+      this.tableEntries += entries
+      if (this.tableEntries > 4 * limits.maxDecodedBytes) throw tooTangled()
+    },
     spend(n: number) {
       this.decoded += n
       if (this.decoded > limits.maxDecodedBytes) {
@@ -61,7 +67,7 @@ export function assertPdfStreamsWithin(bytes: Uint8Array, limits: PdfStreamLimit
   scan(bytes, 0, budget)
 }
 
-type Budget = { limits: PdfStreamLimits; spend(n: number): void }
+type Budget = { limits: PdfStreamLimits; spend(n: number): void; chargeTables(entries: number): void }
 
 /** Whether any dictionary of the file has an /Encrypt key (however its name is #-escaped). */
 function namesEncryption(bytes: Uint8Array): boolean {
@@ -77,7 +83,7 @@ function namesEncryption(bytes: Uint8Array): boolean {
 function scan(bytes: Uint8Array, depth: number, budget: Budget): void {
   // Legitimate files parse each dictionary a few times (once per nesting level) and read each
   // stream once; overlapping or endless data would make this pass quadratic.
-  const maxParsed = 16 * bytes.length + 4 * 1024 * 1024
+  const maxParsed = 8 * bytes.length + 4 * 1024 * 1024
   const maxRead = 2 * bytes.length + 1024 * 1024
   let parsed = 0
   let read = 0
@@ -193,10 +199,10 @@ function saysItHoldsData(dict: PdfDict): boolean {
   )
 }
 
-function decoder(step: FilterStep, source: ByteSource): Generator<Uint8Array> {
+function decoder(step: FilterStep, source: ByteSource, budget: Budget): Generator<Uint8Array> {
   switch (step.name) {
     case 'flate':
-      return inflate(source)
+      return inflate(source, (entries) => budget.chargeTables(entries))
     case 'lzw':
       return lzwDecode(source, step.earlyChange)
     case 'ascii85':
@@ -245,8 +251,8 @@ function measureStream(
     return end - dataStart
   }
   const source = new ByteSource(rawChunks(bytes, dataStart))
-  let output: Iterator<Uint8Array> = counted(decoder(chain[0]!, source), budget)
-  for (const step of chain.slice(1)) output = counted(decoder(step, new ByteSource(output)), budget)
+  let output: Iterator<Uint8Array> = counted(decoder(chain[0]!, source, budget), budget)
+  for (const step of chain.slice(1)) output = counted(decoder(step, new ByteSource(output), budget), budget)
   const objectStream = isObjectStream(dict) && depth < MAX_OBJECT_STREAM_DEPTH
   if (isObjectStream(dict) && !objectStream) {
     throw new ExtractionLimitExceeded(

@@ -15,6 +15,7 @@ import {
   onePagePdf,
   operatorBombPdf,
   repeatedChunks,
+  tableBombDeflate,
 } from '../../support/bombs/pdf'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
@@ -140,6 +141,11 @@ describe('what the stream pass cannot measure is refused with its reason', () =>
       '<< >>',
     ])
     await expect(pass(pdf)).rejects.toThrow('The PDF is encrypted (password-protected)')
+  })
+
+  it('deflate data of nothing but block headers that each ask for a 32,768-entry table', async () => {
+    const pdf = onePagePdf({ dict: '<< /Filter /FlateDecode >>', data: tableBombDeflate(20_000) })
+    expect(await refusal(pass(pdf))).toContain('Checking the PDF would take too long')
   })
 
   it('thousands of streams that never end, each read to the end of the file, are refused before that work', async () => {

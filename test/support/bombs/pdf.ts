@@ -148,3 +148,56 @@ export async function manyWordsPdf(words: number) {
   ])
   return onePagePdf({ dict: '<< /Filter /FlateDecode >>', data })
 }
+
+/** Deflate data written bit by bit: fields least significant bit first, Huffman codes most significant first. */
+class BitWriter {
+  private readonly bytes: number[] = []
+  private bit = 0
+
+  field(value: number, width: number): void {
+    for (let i = 0; i < width; i++) this.push((value >> i) & 1)
+  }
+
+  code(value: number, width: number): void {
+    for (let i = width - 1; i >= 0; i--) this.push((value >> i) & 1)
+  }
+
+  private push(b: number): void {
+    if (this.bit === 0) this.bytes.push(0)
+    this.bytes[this.bytes.length - 1]! |= b << this.bit
+    this.bit = (this.bit + 1) % 8
+  }
+
+  done(): Uint8Array {
+    return Uint8Array.from(this.bytes)
+  }
+}
+
+/**
+ * A zlib stream of `blocks` empty deflate blocks, each about 14 bytes of header that asks for a
+ * 32,768-entry code table (its one code, the end of block, 15 bits long): nothing unpacked, much built.
+ */
+export function tableBombDeflate(blocks: number): Uint8Array {
+  const out = new BitWriter()
+  out.field(0x78, 8)
+  out.field(0x01, 8)
+  // The code-length code: symbols 0, 15 and 18, two bits each (codes 00, 01, 10).
+  const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+  for (let n = 0; n < blocks; n++) {
+    out.field(n === blocks - 1 ? 1 : 0, 1)
+    out.field(2, 2)
+    out.field(0, 5) // 257 literal/length codes
+    out.field(0, 5) // 1 distance code
+    out.field(15, 4) // 19 code-length code lengths
+    for (const symbol of order) out.field(symbol === 0 || symbol === 15 || symbol === 18 ? 2 : 0, 3)
+    // Literals 0-255 unused (18: 138 zeros, then 118), the end of block 15 bits long, no distance.
+    out.code(0b10, 2)
+    out.field(127, 7)
+    out.code(0b10, 2)
+    out.field(107, 7)
+    out.code(0b01, 2)
+    out.code(0b00, 2)
+    out.code(0, 15) // the end of block
+  }
+  return out.done()
+}
