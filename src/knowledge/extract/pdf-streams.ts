@@ -137,9 +137,10 @@ const FILTERS: Record<string, FilterStep['name'] | 'brotli'> = {
  * ASCIIHex, ASCII85, RunLength and LZW expand their input (up to 4, 128 and thousands of times)
  * and are decoded and counted like Flate rather than refused: old PDF writers use them, and each
  * takes a few lines. Brotli (new in PDF 2.0, next to unused) is refused instead of carrying a
- * decoder for it. The image codecs (DCT, JPX, JBIG2, CCITT) end a chain: text extraction never
- * decodes an image; one in the middle of a chain is refused, as is a predictor there (its output,
- * which the next filter reads, is not what was measured) and a filter named through a reference.
+ * decoder for it. The image codecs (DCT, JPX, JBIG2, CCITT) are not measured: text extraction
+ * decodes an image only if a page names it as its content, which no honest PDF does. One in the
+ * middle of a chain is refused, as is a predictor there (its output, which the next filter reads,
+ * is not what was measured) and a filter named through a reference.
  */
 function filterChain(dict: PdfDict): FilterStep[] | undefined {
   const filters = dict.has('F') ? dict.get('F') : dict.get('Filter')
@@ -183,7 +184,8 @@ const isObjectStream = (dict: PdfDict) => dict.has('N') && dict.has('First')
 /**
  * Streams that say they hold images, fonts, files or other data: their bytes are not drawing
  * operators, and counting them as such would refuse ordinary files. A content stream dressed up
- * as one of these still has its bytes counted, and the time budget still cuts its page off.
+ * as one of these still has its bytes counted; if it draws no text, only the Worker's CPU limit
+ * stops pdf.js on it (the time budget is checked between chunks of a page's text).
  */
 function saysItHoldsData(dict: PdfDict): boolean {
   const type = nameOf(dict, 'Type')
