@@ -172,6 +172,25 @@ describe('PDF operator budget', () => {
   })
 })
 
+describe('PDF operator counting', () => {
+  const page = (content: string) => onePagePdf({ dict: '<< >>', data: new TextEncoder().encode(content) })
+
+  it('counts an unfiltered content stream too', async () => {
+    const ops = 'BT /F1 12 Tf 72 712 Td (Hi) Tj ET\n'
+    await expect(pdfToText(page(ops), { maxOperatorsPerStream: 5 })).resolves.toBe('Hi')
+    expect(await refusal(pdfToText(page(`${ops}n\n`), { maxOperatorsPerStream: 5 }))).toContain(
+      'more than 5 drawing operations',
+    )
+  })
+
+  it('does not count the data of an inline image, only BI, ID and EI', async () => {
+    const image = `BI /W 2000 /H 1 /BPC 8 /CS /G ID ${'x y z '.repeat(333)}xy EI\n`
+    await expect(
+      pdfToText(page(`${image}BT /F1 12 Tf 72 712 Td (Hi) Tj ET\n`), { maxOperatorsPerStream: 8 }),
+    ).resolves.toBe('Hi')
+  })
+})
+
 describe('PDF time budget', () => {
   it('cuts a page off in the middle once the time is spent, not only between pages', { timeout: 60_000 }, async () => {
     const pdf = await manyWordsPdf(200_000)
