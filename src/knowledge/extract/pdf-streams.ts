@@ -230,20 +230,24 @@ function measureStream(
   bytes: Uint8Array,
   dataStart: number,
   dict: PdfDict,
-  chain: FilterStep[],
+  fullChain: FilterStep[],
   depth: number,
   budget: Budget,
 ): number {
-  if (chain.at(-1)?.name === 'image') return 0
-  const operators = saysItHoldsData(dict)
-    ? undefined
-    : new OperatorCounter(
-        budget.limits.maxOperatorsPerStream,
-        () =>
-          new ExtractionLimitExceeded(
-            `A page of the PDF has more than ${budget.limits.maxOperatorsPerStream.toLocaleString('en-US')} drawing operations (the limit); split it into smaller files or simplify its drawings`,
-          ),
-      )
+  // An image codec's own output is not measured (see filterChain); what unpacks before it is.
+  const image = fullChain.at(-1)?.name === 'image'
+  const chain = image ? fullChain.slice(0, -1) : fullChain
+  if (image && chain.length === 0) return 0
+  const operators =
+    image || saysItHoldsData(dict)
+      ? undefined
+      : new OperatorCounter(
+          budget.limits.maxOperatorsPerStream,
+          () =>
+            new ExtractionLimitExceeded(
+              `A page of the PDF has more than ${budget.limits.maxOperatorsPerStream.toLocaleString('en-US')} drawing operations (the limit); split it into smaller files or simplify its drawings`,
+            ),
+        )
   if (chain.length === 0) {
     // Unfiltered: pdf.js reads it in place (nothing unpacked) and object streams of this kind are
     // part of the bytes being scanned already; only the operators are left to count.

@@ -15,6 +15,7 @@ import {
   onePagePdf,
   operatorBombPdf,
   repeatedChunks,
+  spaces,
   tableBombDeflate,
 } from '../../support/bombs/pdf'
 import { testDb } from '../../support/db'
@@ -87,6 +88,12 @@ describe('PDF stream budget: every stream is unpacked and counted before pdf.js 
     const data = await compressed(repeatedChunks('\x81 ', 500_000))
     const pdf = onePagePdf({ dict: '<< /Filter [/FlateDecode /RunLengthDecode] >>', data })
     expect(await refusal(pdfToText(pdf))).toContain(TOO_BIG)
+  })
+
+  it('counts what unpacks before an image codec, which itself is not decoded', { timeout: 60_000 }, async () => {
+    const data = await compressed(spaces(200 * MB))
+    const pdf = onePagePdf({ dict: '<< /Filter [/FlateDecode /DCTDecode] >>', data })
+    expect(await refusal(Promise.resolve().then(() => assertPdfStreamsWithin(pdf, LIMITS)))).toContain(TOO_BIG)
   })
 
   it('counts what is unpacked, not the file: 49 MB of spaces pass the 50 MB budget, 51 MB do not', {
