@@ -96,7 +96,10 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
   let pdf: PdfDocument
   try {
     // pdf.js takes ownership of the buffer it is given; hand it a copy.
-    pdf = await beforeDeadline(getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true }), deadline - clock())
+    const opening = getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true })
+    pdf = await beforeDeadline(opening, deadline - clock(), () => {
+      opening.then((late) => late.destroy()).catch(() => {})
+    })
   } catch (error) {
     if (error instanceof Unreadable) throw error
     const name = error instanceof Error ? error.name : ''
