@@ -12,6 +12,13 @@ export const MAX_PASTED_TEXT_CHARS = 1_000_000
 /** A form with the pasted text: up to 9 bytes per character once URL-encoded (a 3-byte UTF-8 character as %XX%XX%XX). */
 export const MAX_PASTED_TEXT_BODY_BYTES = MAX_PASTED_TEXT_CHARS * 9 + 64 * 1024
 export const MAX_PDF_PAGES = 500
+/**
+ * What all of a PDF's streams may unpack to (every filter's output counted: pdf.js keeps each),
+ * measured before pdf.js reads the file. Text-heavy PDFs of hundreds of pages stay well below.
+ */
+export const MAX_PDF_DECODED_BYTES = 50 * 1024 * 1024
+/** Drawing operators in one content stream (a page or a form it draws); a dense page has tens of thousands. */
+export const MAX_PDF_OPERATORS_PER_STREAM = 1_000_000
 /** Wall-clock budget for reading a PDF; the Worker's CPU limit is the hard stop behind it. */
 export const EXTRACTION_TIME_LIMIT_MS = 30_000
 /** About a million tokens: the chunks and their embeddings still fit in memory. */
