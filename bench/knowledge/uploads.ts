@@ -34,9 +34,20 @@ export async function benchAccount(ctx: BenchContext, label: string): Promise<Be
   return { customerId: customer!.id as string, kbId: kb!.id as string, cookie: `__Host-session=${token}`, csrf }
 }
 
-/** Posts `form` as the customer's browser does (expecting the 303 back); the new document's id. */
-async function postForm(ctx: BenchContext, to: BenchAccount, path: string, form: FormData, title: string) {
+/**
+ * Posts a form as the customer's browser does, `_csrf` first (the only place the CSRF check looks in
+ * a multipart body), expecting the 303 back; the new document's id.
+ */
+async function postForm(
+  ctx: BenchContext,
+  to: BenchAccount,
+  path: string,
+  fields: Array<[string, string | File]>,
+  title: string,
+) {
+  const form = new FormData()
   form.set('_csrf', to.csrf)
+  for (const [name, value] of fields) form.append(name, value)
   const res = await fetch(`${ctx.baseUrl}/knowledge/${to.kbId}/${path}`, {
     method: 'POST',
     headers: { Cookie: to.cookie, 'Sec-Fetch-Site': 'same-origin' },
@@ -54,17 +65,21 @@ async function postForm(ctx: BenchContext, to: BenchAccount, path: string, form:
 
 /** Uploads one file as the customer's browser does; the new document's id. */
 export function uploadFile(ctx: BenchContext, to: BenchAccount, fileName: string, bytes: Uint8Array) {
-  const form = new FormData()
-  form.append('files', new File([bytes as Uint8Array<ArrayBuffer>], fileName))
-  return postForm(ctx, to, 'documents', form, fileName)
+  return postForm(ctx, to, 'documents', [['files', new File([bytes as Uint8Array<ArrayBuffer>], fileName)]], fileName)
 }
 
 /** Adds pasted text (POST /knowledge/:id/text), the quickest way onto the documents queue; its id. */
 export function pasteText(ctx: BenchContext, to: BenchAccount, title: string, text: string) {
-  const form = new FormData()
-  form.set('title', title)
-  form.set('text', text)
-  return postForm(ctx, to, 'text', form, title)
+  return postForm(
+    ctx,
+    to,
+    'text',
+    [
+      ['title', title],
+      ['text', text],
+    ],
+    title,
+  )
 }
 
 export interface Settled {
