@@ -212,9 +212,11 @@ const bombs: CustomBenchmark = {
       const idle = await memoryMb(runtime)
 
       // Uploaded once: each fails on its upload's own run; the rounds below re-queue these documents.
+      await resetPeak(runtime)
       const bombIds: string[] = []
       for (const { bomb, bytes } of built) bombIds.push(await uploadFile(ctx, attacker, bomb.fileName, bytes))
       const uploaded = await waitUntilSettled(ctx, bombIds, performance.now())
+      const afterUploads = await memoryMb(runtime)
       built.forEach(({ bomb }, i) => {
         checkBomb(bomb, uploaded.get(bombIds[i]!)!, 'upload', failures)
       })
@@ -285,8 +287,8 @@ const bombs: CustomBenchmark = {
       }
 
       rows.push({
-        metric: 'workerd runtime (both Workers) resident, idle after warm-up',
-        value: `${fmt(idle.resident)} MB`,
+        metric: 'workerd runtime (both Workers): resident idle; peak while the bombs were uploaded and first failed',
+        value: `${fmt(idle.resident)} MB; ${fmt(afterUploads.peak)} MB (resident after: ${fmt(afterUploads.resident)} MB)`,
       })
       built.forEach(({ bomb, bytes }, i) => {
         const mine = runs[i]!
