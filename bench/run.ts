@@ -1,7 +1,10 @@
 // `npm run bench`: starts the backing services (in-memory PGlite + pgvector, local
 // embedder, stand-ins) and `wrangler dev` on them, then measures every HTTP scenario side
 // by side with `/health` in the same run, runs the custom benchmarks, and reports the
-// deployable bundle size from `wrangler deploy --dry-run`.
+// deployable bundle size from `wrangler deploy --dry-run`. Every scenario checks that its
+// requests did their work (an answer of the expected status, rows written, balance credited,
+// chunks stored, answers right): a speed measured on work not done is no measurement, so the
+// run exits 1 when an effect is missing or a scenario checks none.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
@@ -9,7 +12,7 @@ import postgres from 'postgres'
 import { spawnTestServices } from '../scripts/spawn-services.ts'
 import { startWranglerDev } from '../scripts/wrangler-dev.ts'
 import { customBenchmarks, httpScenarios } from './scenarios.ts'
-import type { BenchContext, HttpRequestSpec } from './types.ts'
+import { type BenchContext, type BenchRow, effect, type HttpRequestSpec } from './types.ts'
 import { benchWorkerVars } from './worker-vars.ts'
 
 const root = new URL('..', import.meta.url).pathname
@@ -23,9 +26,10 @@ interface HttpResult {
   rps: number
   p50: number
   p99: number
-  errors: number
-  non2xx: number
+  /** Connection errors, timeouts and answers other than the expected status. */
+  unexpected: number
   units?: { perSecond: number; name: string }
+  effects: BenchRow[]
 }
 
 async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Promise<HttpResult> {
@@ -45,15 +49,35 @@ async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Pr
     ],
   })
   const rps = result.requests.average
+  const statuses = Object.entries(result.statusCodeStats ?? {}) as Array<[string, { count: number }]>
+  const isExpected = (status: number) =>
+    spec.expectStatus === undefined ? status >= 200 && status < 300 : status === spec.expectStatus
+  const answered = statuses.filter(([status]) => isExpected(Number(status))).reduce((n, [, s]) => n + s.count, 0)
+  const other = statuses.filter(([status]) => !isExpected(Number(status)))
+  const unexpected = result.errors + result.timeouts + other.reduce((n, [, s]) => n + s.count, 0)
+  const expected = spec.expectStatus ?? '2xx'
   return {
     name,
     rps,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    unexpected,
     units: spec.unitsPerRequest ? { perSecond: rps * spec.unitsPerRequest, name: spec.unitName ?? 'units' } : undefined,
+    effects: [
+      effect(
+        `every answer ${expected}`,
+        answered > 0 && unexpected === 0,
+        `${answered} ${expected}, ${unexpected} other (${other.map(([status, s]) => `${s.count} x ${status}`).join(', ') || 'none'}; ${result.errors + result.timeouts} errors/timeouts)`,
+      ),
+      ...(await spec.verify({ answered, sent: result.requests.sent })),
+    ],
   }
+}
+
+/** What a benchmark failed to do, or that it checked nothing of what it did. */
+function missingEffects(name: string, rows: readonly BenchRow[]): string[] {
+  if (!rows.some((r) => r.ok !== undefined)) return [`${name}: checks no effect of its work`]
+  return rows.filter((r) => r.ok === false).map((r) => `${name}: ${r.metric}: ${r.value}`)
 }
 
 async function bundleSize(): Promise<string> {
@@ -65,6 +89,7 @@ async function bundleSize(): Promise<string> {
   return /Total Upload: ([^\n]+)/.exec(stdout + stderr)?.[1]?.trim() ?? 'unknown'
 }
 
+let exitCode = 0
 const { services, stop } = await spawnTestServices()
 const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench')
 const sql = postgres(services.databaseUrl, { max: 4, onnotice: () => {} })
@@ -84,7 +109,15 @@ try {
   // Warm the Worker and the database connection path so /health, measured first, is not a cold start.
   await autocannon({ url: `${worker.url}/health`, connections: CONNECTIONS, duration: 3 })
   const results: HttpResult[] = []
-  results.push(await measure('/health', worker.url, { path: '/health' }))
+  results.push(
+    await measure('/health', worker.url, {
+      path: '/health',
+      verify: async () => {
+        const body = (await (await fetch(`${worker.url}/health`)).json()) as { status?: string }
+        return [effect('/health says ok', body.status === 'ok', JSON.stringify(body))]
+      },
+    }),
+  )
   for (const scenario of httpScenarios) {
     if (only && !only.some((o) => scenario.name.includes(o))) continue
     results.push(await measure(scenario.name, worker.url, await scenario.setup(ctx)))
@@ -98,21 +131,52 @@ try {
       'p50 ms': r.p50,
       'p99 ms': r.p99,
       'vs /health': `${(r.rps / health.rps).toFixed(2)}x`,
-      'errors+non2xx': r.errors + r.non2xx,
+      'unexpected answers': r.unexpected,
       throughput: r.units ? `${Math.round(r.units.perSecond)} ${r.units.name}/s` : '',
     })),
   )
+  const missing: string[] = []
+  console.log('\nHTTP effects (checked after each measurement)')
+  console.table(
+    results.flatMap((r) =>
+      r.effects.map((e) => ({
+        endpoint: r.name,
+        check: e.metric,
+        value: e.value,
+        ok: e.ok === false ? 'MISSING' : 'yes',
+      })),
+    ),
+  )
+  for (const r of results) missing.push(...missingEffects(r.name, r.effects))
 
   for (const bench of customBenchmarks) {
     if (only && !only.some((o) => bench.name.includes(o))) continue
     console.log(`\n${bench.name}`)
-    console.table(await bench.run(ctx))
+    let rows: BenchRow[]
+    try {
+      rows = await bench.run(ctx)
+    } catch (error) {
+      // One benchmark that breaks must not hide the others' figures; it fails the run at the end.
+      rows = [effect('ran to the end', false, error instanceof Error ? error.message : String(error))]
+    }
+    console.table(
+      rows.map((r) => ({
+        metric: r.metric,
+        value: r.value,
+        ...(r.ok === undefined ? {} : { ok: r.ok ? 'yes' : 'MISSING' }),
+      })),
+    )
+    missing.push(...missingEffects(bench.name, rows))
   }
 
   console.log(`\nBundle (wrangler deploy --dry-run): ${await bundleSize()}`)
+  if (missing.length > 0) {
+    console.error(`\nEffects missing: the figures above measured work that was not done.\n- ${missing.join('\n- ')}`)
+    exitCode = 1
+  } else console.log('\nEvery scenario did its work (all effects checked).')
 } finally {
   await sql.end()
   await worker.stop()
   await stop()
 }
-process.exit(0)
+process.exit(exitCode)
