@@ -42,7 +42,14 @@ async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Pr
       {
         method: spec.method ?? 'GET',
         path: spec.path,
-        headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+        // JSON unless the scenario names its own type: a second `content-type` beside a scenario's
+        // `Content-Type` made the login form arrive unreadable, and every sign-in failed unseen.
+        headers: {
+          ...(spec.body && !Object.keys(spec.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')
+            ? { 'content-type': 'application/json' }
+            : {}),
+          ...spec.headers,
+        },
         body: typeof spec.body === 'string' ? spec.body : undefined,
         ...(makeBody ? { setupRequest: (req: object) => ({ ...req, body: makeBody() }) } : {}),
       },

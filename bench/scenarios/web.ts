@@ -35,13 +35,17 @@ const benchAccount = oncePerRun(async (ctx, tag) => {
     INSERT INTO customer_sessions (id, user_id, customer_id, csrf_token, expires_at)
     VALUES (${id}, ${user!.id}, ${customer!.id}, ${randomBytes(24).toString('base64url')}, now() + interval '7 days')`
   return {
-    email,
     password,
-    userId: user!.id as string,
+    passwordHash,
+    tag,
+    customerId: customer!.id as string,
     companyName: `Web bench ${tag}`,
     cookie: `__Host-session=${token}`,
   }
 })
+
+/** At least the connections autocannon opens (BENCH_CONNECTIONS, 10 by default). */
+const SIGN_IN_USERS = Math.max(20, 2 * Number(process.env.BENCH_CONNECTIONS ?? 10))
 
 /** One more signed-in page like the measured ones. */
 async function page(ctx: BenchContext, path: string, cookie: string): Promise<string> {
@@ -83,15 +87,26 @@ export const webScenarios: HttpScenario[] = [
   {
     name: 'web: POST /login (PBKDF2 100k, 303 = success)',
     async setup(ctx: BenchContext): Promise<HttpRequestSpec> {
-      const { email, password, userId } = await benchAccount(ctx)
+      const { password, customerId, passwordHash, tag } = await benchAccount(ctx)
+      // One user per connection: sign-ins of one account from one address count against its limit
+      // (5 at once) before a good password forgives them, so a single account would answer 429s.
+      const emails = Array.from({ length: SIGN_IN_USERS }, (_, i) => `web-bench-${tag}-signin-${i}@example.com`)
+      const users = await ctx.sql`
+        INSERT INTO customer_users ${ctx.sql(emails.map((email) => ({ customer_id: customerId, email, role: 'member', password_hash: passwordHash })))}
+        RETURNING id`
+      const userIds = users.map((u) => u.id as string)
       const sessions = async () =>
-        Number((await ctx.sql`SELECT count(*)::int AS n FROM customer_sessions WHERE user_id = ${userId}`)[0]?.n ?? 0)
+        Number(
+          (await ctx.sql`SELECT count(*)::int AS n FROM customer_sessions WHERE user_id = ANY(${userIds}::uuid[])`)[0]
+            ?.n ?? 0,
+        )
       const before = await sessions()
+      let next = 0
       return {
         method: 'POST',
         path: '/login',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' },
-        body: new URLSearchParams({ email, password }).toString(),
+        body: () => new URLSearchParams({ email: emails[next++ % emails.length]!, password }).toString(),
         expectStatus: 303,
         // Each successful sign-in opens a session; those in flight at the end may have too.
         verify: async ({ answered, sent }) => {
