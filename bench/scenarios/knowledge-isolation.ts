@@ -8,7 +8,7 @@ import { docxBomb, emptyPagesPdf, repeated } from '../../test/support/hostile-fi
 import { proseText } from '../knowledge/corpus.ts'
 import { runInChild } from '../knowledge/modules.ts'
 import type { ExtractPeakResult } from '../knowledge/tasks.ts'
-import type { BenchContext, CustomBenchmark } from '../types.ts'
+import { type BenchContext, type CustomBenchmark, effect } from '../types.ts'
 
 const FILES = `${new URL('../..', import.meta.url).pathname}.wrangler/bench/hostile/`
 const ORDINARY_DOCUMENTS = Number(process.env.BENCH_ISOLATION_DOCS ?? 20)
@@ -182,7 +182,25 @@ const isolation: CustomBenchmark = {
         peaks.push([name, await runInChild<ExtractPeakResult>({ kind: 'extract-peak', path: `${FILES}${name}` })])
       }
 
+      // Every ordinary document has its chunks; no bomb got any.
+      const [stored] = await ctx.sql`
+        SELECT count(*) FILTER (WHERE d.customer_id = ${neighbour.customerId} AND d.status = 'indexed'
+                                AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.document_id = d.id))::int AS indexed_without_chunks,
+               (SELECT count(*)::int FROM document_chunks c WHERE c.customer_id = ${attacker.customerId}) AS bomb_chunks
+        FROM knowledge_documents d WHERE d.customer_id IN (${neighbour.customerId}, ${attacker.customerId})`
+      const bombsFailed = bombIds.filter(([, id]) => bombs.get(id)?.status === 'error').length
       return [
+        effect(
+          'every ordinary document indexed, both rounds',
+          without.indexed === ORDINARY_DOCUMENTS && behind.indexed === ORDINARY_DOCUMENTS,
+          `${without.indexed} + ${behind.indexed} of ${ORDINARY_DOCUMENTS} + ${ORDINARY_DOCUMENTS}`,
+        ),
+        effect(
+          'indexed documents have their chunks; bombs none',
+          stored?.indexed_without_chunks === 0 && stored?.bomb_chunks === 0,
+          `${stored?.indexed_without_chunks} indexed without chunks, ${stored?.bomb_chunks} bomb chunks`,
+        ),
+        effect('every bomb ends in error', bombsFailed === BOMBS.length, `${bombsFailed} of ${BOMBS.length}`),
         {
           metric: 'ordinary documents without bombs',
           value: `${without.indexed}/${ORDINARY_DOCUMENTS} indexed in ${fmt(without.ms / 1000, 1)} s = ${fmt(without.perSecond, 2)} docs/s`,
