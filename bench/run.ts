@@ -1,17 +1,18 @@
 // `npm run bench`: starts the backing services (in-memory PGlite + pgvector, local
 // embedder, stand-ins) and `wrangler dev` on them (both Workers), then measures every HTTP
 // scenario side by side with `/health` in the same run, runs the custom benchmarks, and
-// reports each Worker's deployable bundle size from `wrangler deploy --dry-run`. Exits 1
-// when a benchmark's checks fail (BenchCheckFailed).
+// reports each Worker's deployable bundle size from `wrangler deploy --dry-run`. Every scenario
+// checks that its requests did their work (an answer of the expected status, rows written,
+// balance credited, chunks stored, answers right): a speed measured on work not done is no
+// measurement, so the run exits 1 when an effect is missing or a scenario checks none.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { spawnTestServices } from '../scripts/spawn-services.ts'
 import { startWranglerDev } from '../scripts/wrangler-dev.ts'
-import { BenchCheckFailed } from './checks.ts'
 import { customBenchmarks, httpScenarios } from './scenarios.ts'
-import type { BenchContext, HttpRequestSpec } from './types.ts'
+import { type BenchContext, type BenchRow, effect, type HttpRequestSpec } from './types.ts'
 import { benchWorkerVars } from './worker-vars.ts'
 
 const root = new URL('..', import.meta.url).pathname
@@ -25,9 +26,10 @@ interface HttpResult {
   rps: number
   p50: number
   p99: number
-  errors: number
-  non2xx: number
+  /** Connection errors, timeouts and answers other than the expected status. */
+  unexpected: number
   units?: { perSecond: number; name: string }
+  effects: BenchRow[]
 }
 
 async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Promise<HttpResult> {
@@ -40,22 +42,49 @@ async function measure(name: string, baseUrl: string, spec: HttpRequestSpec): Pr
       {
         method: spec.method ?? 'GET',
         path: spec.path,
-        headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+        // JSON unless the scenario names its own type: a second `content-type` beside a scenario's
+        // `Content-Type` made the login form arrive unreadable, and every sign-in failed unseen.
+        headers: {
+          ...(spec.body && !Object.keys(spec.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')
+            ? { 'content-type': 'application/json' }
+            : {}),
+          ...spec.headers,
+        },
         body: typeof spec.body === 'string' ? spec.body : undefined,
         ...(makeBody ? { setupRequest: (req: object) => ({ ...req, body: makeBody() }) } : {}),
       },
     ],
   })
   const rps = result.requests.average
+  const statuses = Object.entries(result.statusCodeStats ?? {}) as Array<[string, { count: number }]>
+  const isExpected = (status: number) =>
+    spec.expectStatus === undefined ? status >= 200 && status < 300 : status === spec.expectStatus
+  const answered = statuses.filter(([status]) => isExpected(Number(status))).reduce((n, [, s]) => n + s.count, 0)
+  const other = statuses.filter(([status]) => !isExpected(Number(status)))
+  const unexpected = result.errors + result.timeouts + other.reduce((n, [, s]) => n + s.count, 0)
+  const expected = spec.expectStatus ?? '2xx'
   return {
     name,
     rps,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    unexpected,
     units: spec.unitsPerRequest ? { perSecond: rps * spec.unitsPerRequest, name: spec.unitName ?? 'units' } : undefined,
+    effects: [
+      effect(
+        `every answer ${expected}`,
+        answered > 0 && unexpected === 0,
+        `${answered} ${expected}, ${unexpected} other (${other.map(([status, s]) => `${s.count} x ${status}`).join(', ') || 'none'}; ${result.errors + result.timeouts} errors/timeouts)`,
+      ),
+      ...(await spec.verify({ answered, sent: result.requests.sent })),
+    ],
   }
+}
+
+/** What a benchmark failed to do, or that it checked nothing of what it did. */
+function missingEffects(name: string, rows: readonly BenchRow[]): string[] {
+  if (!rows.some((r) => r.ok !== undefined)) return [`${name}: checks no effect of its work`]
+  return rows.filter((r) => r.ok === false).map((r) => `${name}: ${r.metric}: ${r.value}`)
 }
 
 async function bundleSize(config: string): Promise<string> {
@@ -67,6 +96,7 @@ async function bundleSize(config: string): Promise<string> {
   return /Total Upload: ([^\n]+)/.exec(stdout + stderr)?.[1]?.trim() ?? 'unknown'
 }
 
+let exitCode = 0
 const { services, stop } = await spawnTestServices()
 // --test-scheduled: the bombs benchmark runs the stale-document sweep's cron through `/__scheduled`.
 const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench', undefined, [
@@ -83,7 +113,6 @@ const ctx: BenchContext = {
   workerPid: worker.child.pid,
 }
 
-let checksFailed = false
 try {
   console.log(`EchoForge Hub benchmarks: wrangler dev + local PGlite, ${CONNECTIONS} connections, ${DURATION_S}s each`)
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
@@ -91,7 +120,15 @@ try {
   // Warm the Worker and the database connection path so /health, measured first, is not a cold start.
   await autocannon({ url: `${worker.url}/health`, connections: CONNECTIONS, duration: 3 })
   const results: HttpResult[] = []
-  results.push(await measure('/health', worker.url, { path: '/health' }))
+  results.push(
+    await measure('/health', worker.url, {
+      path: '/health',
+      verify: async () => {
+        const body = (await (await fetch(`${worker.url}/health`)).json()) as { status?: string }
+        return [effect('/health says ok', body.status === 'ok', JSON.stringify(body))]
+      },
+    }),
+  )
   for (const scenario of httpScenarios) {
     if (only && !only.some((o) => scenario.name.includes(o))) continue
     results.push(await measure(scenario.name, worker.url, await scenario.setup(ctx)))
@@ -105,30 +142,55 @@ try {
       'p50 ms': r.p50,
       'p99 ms': r.p99,
       'vs /health': `${(r.rps / health.rps).toFixed(2)}x`,
-      'errors+non2xx': r.errors + r.non2xx,
+      'unexpected answers': r.unexpected,
       throughput: r.units ? `${Math.round(r.units.perSecond)} ${r.units.name}/s` : '',
     })),
   )
+  const missing: string[] = []
+  console.log('\nHTTP effects (checked after each measurement)')
+  console.table(
+    results.flatMap((r) =>
+      r.effects.map((e) => ({
+        endpoint: r.name,
+        check: e.metric,
+        value: e.value,
+        ok: e.ok === false ? 'MISSING' : 'yes',
+      })),
+    ),
+  )
+  for (const r of results) missing.push(...missingEffects(r.name, r.effects))
 
   for (const bench of customBenchmarks) {
     if (only && !only.some((o) => bench.name.includes(o))) continue
     console.log(`\n${bench.name}`)
+    let rows: BenchRow[]
     try {
-      console.table(await bench.run(ctx))
+      rows = await bench.run(ctx)
     } catch (error) {
-      if (!(error instanceof BenchCheckFailed)) throw error
-      console.table(error.rows)
-      console.error(`FAILED: ${error.message}`)
-      checksFailed = true
+      // One benchmark that breaks must not hide the others' figures; it fails the run at the end.
+      const message = error instanceof Error ? error.message : String(error)
+      rows = [effect('ran to the end', false, message)]
     }
+    console.table(
+      rows.map((r) => ({
+        metric: r.metric,
+        value: r.value,
+        ...(r.ok === undefined ? {} : { ok: r.ok ? 'yes' : 'MISSING' }),
+      })),
+    )
+    missing.push(...missingEffects(bench.name, rows))
   }
 
   for (const config of ['wrangler.toml', 'wrangler.extraction.toml']) {
     console.log(`\nBundle of ${config} (wrangler deploy --dry-run): ${await bundleSize(config)}`)
   }
+  if (missing.length > 0) {
+    console.error(`\nEffects missing: the figures above measured work that was not done.\n- ${missing.join('\n- ')}`)
+    exitCode = 1
+  } else console.log('\nEvery scenario did its work (all effects checked).')
 } finally {
   await sql.end()
   await worker.stop()
   await stop()
 }
-process.exit(checksFailed ? 1 : 0)
+process.exit(exitCode)

@@ -18,6 +18,8 @@ export const envSchema = z.object({
   LOCAL_WS_PROXY: z.string().min(1).optional(),
   /** Overrides QUERY_TIMEOUT_MS (both kinds of work); the outage tests set a short one. */
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  /** Overrides STATEMENT_TIMEOUT_MS (both kinds of work); the timeout tests set a short one. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   HUB_SERVICE_SECRET: secretList(
     'HUB_SERVICE_SECRET',
     z.string().min(32, 'each HUB_SERVICE_SECRET entry must be at least 32 characters'),

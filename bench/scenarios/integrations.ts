@@ -3,7 +3,14 @@
 import { randomUUID } from 'node:crypto'
 import { createFernet, generateFernetKey } from '../../src/platform/fernet.ts'
 import { oncePerRun } from '../fixtures.ts'
-import type { BenchContext, CustomBenchmark, HttpRequestSpec, HttpScenario } from '../types.ts'
+import {
+  type BenchContext,
+  type BenchRow,
+  type CustomBenchmark,
+  effect,
+  type HttpRequestSpec,
+  type HttpScenario,
+} from '../types.ts'
 
 /** The key bench/run.ts gives the Worker. */
 const WORKER_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='
@@ -11,6 +18,7 @@ const WORKER_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4='
 /** A customer's agent and one active integration with Fernet-encrypted tokens. */
 const benchIntegration = oncePerRun(async (ctx, tag) => {
   const fernet = createFernet(WORKER_KEY)
+  const accessToken = `ya29.${randomUUID()}`
   const [customer] = await ctx.sql`
     INSERT INTO customers (name, slug, email) VALUES (${`Bench int ${tag}`}, ${`bench-int-${tag}`}, ${`int-${tag}@example.com`})
     RETURNING id`
@@ -27,10 +35,10 @@ const benchIntegration = oncePerRun(async (ctx, tag) => {
     RETURNING id`
   const [integration] = await ctx.sql`
     INSERT INTO integrations (customer_id, provider_id, account_id, access_token, refresh_token, token_expires_at)
-    VALUES (${customer!.id}, ${provider!.id}, 'bench', ${await fernet.encrypt(`ya29.${randomUUID()}`)},
+    VALUES (${customer!.id}, ${provider!.id}, 'bench', ${await fernet.encrypt(accessToken)},
             ${await fernet.encrypt(`1//${randomUUID()}`)}, now() + interval '30 days')
     RETURNING id`
-  return { agentId: agent!.id as string, integrationId: integration!.id as string }
+  return { agentId: agent!.id as string, integrationId: integration!.id as string, accessToken }
 })
 
 const headers = (ctx: BenchContext, agentId: string) => ({
@@ -42,15 +50,38 @@ export const integrationScenarios: HttpScenario[] = [
   {
     name: 'internal: GET /integrations',
     async setup(ctx): Promise<HttpRequestSpec> {
-      const { agentId } = await benchIntegration(ctx)
-      return { path: '/api/internal/integrations', headers: headers(ctx, agentId) }
+      const { agentId, integrationId } = await benchIntegration(ctx)
+      return {
+        path: '/api/internal/integrations',
+        headers: headers(ctx, agentId),
+        verify: async () => {
+          const res = await fetch(`${ctx.baseUrl}/api/internal/integrations`, { headers: headers(ctx, agentId) })
+          const body = (await res.json()) as { integrations?: Array<{ id: string; connected: boolean }> }
+          const listed = body.integrations?.find((i) => i.id === integrationId)
+          return [
+            effect('lists the integration, connected', listed?.connected === true, JSON.stringify(listed ?? body)),
+          ]
+        },
+      }
     },
   },
   {
     name: 'internal: GET /integrations/{id}/credentials',
     async setup(ctx): Promise<HttpRequestSpec> {
-      const { agentId, integrationId } = await benchIntegration(ctx)
-      return { path: `/api/internal/integrations/${integrationId}/credentials`, headers: headers(ctx, agentId) }
+      const { agentId, integrationId, accessToken } = await benchIntegration(ctx)
+      const path = `/api/internal/integrations/${integrationId}/credentials`
+      return {
+        path,
+        headers: headers(ctx, agentId),
+        verify: async () => {
+          const res = await fetch(`${ctx.baseUrl}${path}`, { headers: headers(ctx, agentId) })
+          const body = (await res.json()) as { access_token?: string }
+          // The token itself is not printed: that it decrypts to what was stored is the effect.
+          return [
+            effect('decrypts to the stored access token', body.access_token === accessToken, `HTTP ${res.status}`),
+          ]
+        },
+      }
     },
   },
 ]
@@ -72,7 +103,10 @@ export const integrationBenchmarks: CustomBenchmark[] = [
       const plaintext = `ya29.${'a'.repeat(55)}`
       const token = await fernet.encrypt(plaintext)
       const underLastKey = await createFernet(keys[2]!).encrypt(plaintext)
-      const rows: Array<{ metric: string; value: string }> = []
+      const rows: BenchRow[] = [
+        effect('decrypts what it encrypted', (await fernet.decrypt(token)) === plaintext, 'first key'),
+        effect('decrypts a token under the third key', (await fernet.decrypt(underLastKey)) === plaintext, 'rotation'),
+      ]
       for (const [metric, run] of [
         ['encrypt', () => fernet.encrypt(plaintext)],
         ['decrypt (first key)', () => fernet.decrypt(token)],

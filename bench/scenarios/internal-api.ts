@@ -1,7 +1,7 @@
 // Internal API under load: the four calls the agent runtime makes on every chat message.
 import { createHash, randomUUID } from 'node:crypto'
 import { oncePerRun } from '../fixtures.ts'
-import type { BenchContext, HttpRequestSpec, HttpScenario } from '../types.ts'
+import { type BenchContext, effect, type HttpRequestSpec, type HttpScenario } from '../types.ts'
 
 /** One customer with a subscription on an effectively unlimited plan, and one agent with an API key. */
 const benchAgent = oncePerRun(async (ctx, tag) => {
@@ -40,26 +40,66 @@ const auth = (ctx: BenchContext, agentId?: string) => ({
 
 const REPORTS_PER_BATCH = 100
 
+/** One more request like the measured ones, its JSON answer (the benchmark checks it is right). */
+async function answer(ctx: BenchContext, path: string, headers: Record<string, string>) {
+  const res = await fetch(`${ctx.baseUrl}${path}`, { headers })
+  return (await res.json()) as Record<string, unknown>
+}
+
+const json = (value: unknown) => JSON.stringify(value).slice(0, 120)
+
 export const internalApiScenarios: HttpScenario[] = [
   {
     name: 'internal: GET /agent/validate-key',
     async setup(ctx): Promise<HttpRequestSpec> {
-      const { apiKey } = await benchAgent(ctx)
-      return { path: '/api/internal/agent/validate-key', headers: { ...auth(ctx), 'X-API-Key': apiKey } }
+      const { apiKey, agentId } = await benchAgent(ctx)
+      const headers = { ...auth(ctx), 'X-API-Key': apiKey }
+      return {
+        path: '/api/internal/agent/validate-key',
+        headers,
+        verify: async () => {
+          const body = await answer(ctx, '/api/internal/agent/validate-key', headers)
+          return [
+            effect(
+              'the key is valid, for its agent',
+              body.valid === true && body.agent_instance_id === agentId,
+              json(body),
+            ),
+          ]
+        },
+      }
     },
   },
   {
     name: 'internal: GET /agent/{id}/config',
     async setup(ctx): Promise<HttpRequestSpec> {
       const { agentId } = await benchAgent(ctx)
-      return { path: `/api/internal/agent/${agentId}/config`, headers: auth(ctx, agentId) }
+      const path = `/api/internal/agent/${agentId}/config`
+      return {
+        path,
+        headers: auth(ctx, agentId),
+        verify: async () => {
+          const body = await answer(ctx, path, auth(ctx, agentId))
+          const identity = body.identity as { name?: string } | undefined
+          const ok = body.agent_id === agentId && identity?.name === 'Ada' && String(body.system_prompt).includes('Ada')
+          return [effect("the agent's config, its prompt filled in", ok, String(body.system_prompt).slice(0, 80))]
+        },
+      }
     },
   },
   {
     name: 'internal: GET /billing/can-respond/{id}',
     async setup(ctx): Promise<HttpRequestSpec> {
       const { agentId } = await benchAgent(ctx)
-      return { path: `/api/internal/billing/can-respond/${agentId}`, headers: auth(ctx, agentId) }
+      const path = `/api/internal/billing/can-respond/${agentId}`
+      return {
+        path,
+        headers: auth(ctx, agentId),
+        verify: async () => {
+          const body = await answer(ctx, path, auth(ctx, agentId))
+          return [effect('allowed (unlimited plan)', body.allowed === true, json(body))]
+        },
+      }
     },
   },
   {
@@ -81,6 +121,22 @@ export const internalApiScenarios: HttpScenario[] = [
           }),
         unitsPerRequest: REPORTS_PER_BATCH,
         unitName: 'reports',
+        // Every report has its own request_id, so each answered batch adds 100 messages; batches
+        // still in flight when autocannon stopped counting may have been ingested too.
+        verify: async ({ answered, sent }) => {
+          const [row] = await ctx.sql`
+            SELECT coalesce(sum(messages), 0)::int AS messages FROM usage_records WHERE agent_instance_id = ${agentId}`
+          const messages = Number(row?.messages ?? 0)
+          const low = answered * REPORTS_PER_BATCH
+          const high = sent * REPORTS_PER_BATCH
+          return [
+            effect(
+              'messages recorded (answered batches x 100 .. sent x 100)',
+              messages >= low && messages <= high,
+              `${messages} (${low} .. ${high})`,
+            ),
+          ]
+        },
       }
     },
   },

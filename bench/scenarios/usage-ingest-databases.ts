@@ -7,7 +7,7 @@ import postgres, { type Sql } from 'postgres'
 import { realPostgresAvailable } from '../../scripts/local-postgres.ts'
 import { spawnTestServices } from '../../scripts/spawn-services.ts'
 import { startWranglerDev } from '../../scripts/wrangler-dev.ts'
-import type { BenchContext, CustomBenchmark } from '../types.ts'
+import { type BenchContext, type BenchRow, type CustomBenchmark, effect } from '../types.ts'
 import { benchWorkerVars } from '../worker-vars.ts'
 
 const BATCH = 1000
@@ -78,6 +78,31 @@ async function measure(baseUrl: string, sql: Sql, serviceSecret: string) {
       headers: { ...auth, 'X-Agent-Instance-ID': agentIds[0]! },
     }),
   ])
+  // Every report has its own request_id: each answered batch adds BATCH messages over the ten agents
+  // (batches still in flight when autocannon stopped counting may have been ingested too).
+  const answered = Object.entries(ingest.statusCodeStats ?? {})
+    .filter(([status]) => status.startsWith('2'))
+    .reduce((n, [, s]) => n + (s as { count: number }).count, 0)
+  const [row] = await sql`
+    SELECT coalesce(sum(messages), 0)::int AS messages FROM usage_records WHERE agent_instance_id = ANY(${agentIds}::uuid[])`
+  const messages = Number(row?.messages ?? 0)
+  const failures =
+    ingest.errors + ingest.timeouts + ingest.non2xx + canRespond.errors + canRespond.timeouts + canRespond.non2xx
+  const effects: BenchRow[] = [
+    effect(
+      'messages recorded (answered batches x 1,000 .. sent x 1,000)',
+      answered > 0 && messages >= answered * BATCH && messages <= ingest.requests.sent * BATCH,
+      `${messages} (${answered * BATCH} .. ${ingest.requests.sent * BATCH})`,
+    ),
+    effect('no error or non-2xx answer (ingest and can-respond)', failures === 0, String(failures)),
+  ]
+  return {
+    effects,
+    figures: measuredFigures(ingest, canRespond),
+  }
+}
+
+function measuredFigures(ingest: autocannon.Result, canRespond: autocannon.Result) {
   return {
     'reports/s': Math.round(ingest.requests.average * BATCH),
     'batch p50 ms': ingest.latency.p50,
@@ -92,10 +117,11 @@ export const usageIngestDatabaseBenchmarks: CustomBenchmark[] = [
   {
     name: `usage ingest: PGlite vs PostgreSQL 15 (${BATCH}-report batches, ${CONNECTIONS} connections, ${DURATION_S}s)`,
     async run(ctx: BenchContext) {
-      const rows: Array<{ metric: string; value: string }> = []
-      const add = (backend: string, figures: Record<string, number>) => {
+      const rows: BenchRow[] = []
+      const add = (backend: string, { figures, effects }: Awaited<ReturnType<typeof measure>>) => {
         for (const [metric, value] of Object.entries(figures))
           rows.push({ metric: `${backend}: ${metric}`, value: String(value) })
+        for (const e of effects) rows.push({ ...e, metric: `${backend}: ${e.metric}` })
       }
       add('PGlite', await measure(ctx.baseUrl, ctx.sql, ctx.serviceSecret))
       if (!realPostgresAvailable()) {

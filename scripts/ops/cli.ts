@@ -494,7 +494,9 @@ const commands = {
     }))
     const columns = Object.keys(records[0] ?? USAGE_COLUMNS_TEMPLATE)
     print(ctx, { usage: records }, () =>
-      [columns.join(','), ...records.map((r) => columns.map((c) => csv(r[c as keyof typeof r])).join(','))].join('\n'),
+      [columns.join(','), ...records.map((r) => columns.map((c) => csvCell(r[c as keyof typeof r])).join(','))].join(
+        '\n',
+      ),
     )
   },
 
@@ -658,9 +660,17 @@ const USAGE_COLUMNS_TEMPLATE = {
   customer_overage_charged_cents: 0,
 }
 
-function csv(value: unknown): string {
-  const text = value == null ? '' : String(value)
-  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+/**
+ * One CSV cell. Text a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+ * CR: OWASP's list) gets a leading `'`, which shows as text; quoting alone does not stop it, and the
+ * export holds every customer's email for a `=HYPERLINK(...)` agent name to send away. Numbers are
+ * ours (a negative one is no formula) and stay as they are.
+ */
+export function csvCell(value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  const raw = value == null ? '' : String(value)
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw
+  return /[",\n\r]/.test(text) || text !== raw ? `"${text.replace(/"/g, '""')}"` : text
 }
 
 function snake(result: Record<string, unknown>) {

@@ -1,5 +1,6 @@
-import { neonConfig, Pool } from '@neondatabase/serverless'
+import { neonConfig, Pool, type PoolClient, type PoolConfig } from '@neondatabase/serverless'
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless'
+import { causeChain } from '../platform/cause-chain'
 import { createLogger, type Logger } from '../platform/logger'
 import * as schema from './schema'
 
@@ -11,6 +12,7 @@ export interface DbSettings {
   DATABASE_URL: string
   LOCAL_WS_PROXY?: string
   DATABASE_QUERY_TIMEOUT_MS?: number
+  DATABASE_STATEMENT_TIMEOUT_MS?: number
 }
 
 /**
@@ -21,6 +23,25 @@ export interface DbSettings {
  * background work (indexing a large document writes thousands of chunks in one transaction) more.
  */
 export const QUERY_TIMEOUT_MS = { request: 20_000, background: 120_000 } as const
+
+/**
+ * How long PostgreSQL itself lets one statement run (lock waits included) before it cancels it
+ * (SQLSTATE 57014): the driver's query_timeout only stops waiting, and the server would go on
+ * running a hostile search for a Worker that gave up long ago. Under QUERY_TIMEOUT_MS, so the server
+ * stops first and the caller learns why. Requests: above the ~6 s lock waits the race suite sees and
+ * the ~5 s p99 of a 1,000-report usage batch under load here; background: a large document's chunks.
+ */
+export const STATEMENT_TIMEOUT_MS = { request: 10_000, background: 60_000 } as const
+
+/** A statement PostgreSQL cancelled: statement_timeout (or a cancel request). */
+export function isStatementTimeout(error: unknown): boolean {
+  for (const current of causeChain(error, 6))
+    if (typeof current === 'object' && current !== null && (current as { code?: unknown }).code === '57014') return true
+  return false
+}
+
+export const STATEMENT_TIMEOUT_MESSAGE =
+  'This took the database too long, so it was stopped. Please try again; if it keeps happening, ask for less at once (a shorter search, a smaller batch).'
 
 const POOL_CLOSE_TIMEOUT_MS = 5_000
 
@@ -60,12 +81,24 @@ export function createDb(
   work: keyof typeof QUERY_TIMEOUT_MS = 'request',
 ): DbHandle {
   configureDriver(settings)
-  const pool = new Pool({
+  const statementTimeoutMs = Math.trunc(settings.DATABASE_STATEMENT_TIMEOUT_MS ?? STATEMENT_TIMEOUT_MS[work])
+  // pg-pool's `onConnect` hook (Neon's Pool runs it; its type declarations leave it out).
+  const poolConfig: PoolConfig & { onConnect(client: PoolClient): Promise<void> } = {
     connectionString: settings.DATABASE_URL,
     connectionTimeoutMillis: 5_000,
     query_timeout: settings.DATABASE_QUERY_TIMEOUT_MS ?? QUERY_TIMEOUT_MS[work],
     max: 4,
-  })
+    // A SET as each connection opens, not the `statement_timeout` startup parameter the driver can
+    // send: Neon's proxy drops that parameter without a word (neondatabase/neon#12856) and its
+    // pooler refuses `options=-c statement_timeout=...` ("unsupported startup parameter in options",
+    // neondatabase/neon#6291), so on Neon only a SET takes effect. It costs one round trip per
+    // connection (a request opens one), before its first statement; like the startup and
+    // authentication exchange, it is not counted in `stats.statements`.
+    onConnect: async (client) => {
+      await client.query(`SET statement_timeout = ${statementTimeoutMs}`)
+    },
+  }
+  const pool = new Pool(poolConfig)
   logPoolErrors(pool, logger)
   const stats = { statements: 0 }
   const db = drizzle({

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { isStatementTimeout, STATEMENT_TIMEOUT_MESSAGE } from '../db/client'
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable'
 import { createLogger } from '../platform/logger'
 import type { HonoEnv } from '../types'
@@ -31,6 +32,11 @@ export function handleError(err: Error, c: Context<HonoEnv>) {
     logger.warn('database unavailable', { error: err, path: c.req.path, method: c.req.method })
     c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
     return respond(c, httpErrorResponse('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE))
+  }
+  if (isStatementTimeout(err)) {
+    // PostgreSQL stopped the statement (statement_timeout); its transaction rolled back.
+    logger.warn('database statement timed out', { path: c.req.path, method: c.req.method })
+    return respond(c, httpErrorResponse('SERVICE_UNAVAILABLE', STATEMENT_TIMEOUT_MESSAGE))
   }
   logger.error('unhandled error', { error: err, path: c.req.path, method: c.req.method })
   return respond(c, httpErrorResponse('INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again.'))

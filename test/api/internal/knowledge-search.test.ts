@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_SEARCH_WORDS } from '../../../src/knowledge/search-query'
+import { admitSearch, SEARCH_RATE_LIMIT } from '../../../src/knowledge/search-rate-limit'
 import { testDb } from '../../support/db'
+import { env } from '../../support/env'
 import { factories } from '../../support/factories'
 import { call, internalHeaders, statementsOf } from '../../support/http'
 import { queryEmbedding, scoredChunks } from '../../support/knowledge'
@@ -96,7 +99,7 @@ describe('POST /api/internal/knowledge/search', () => {
     const agent = await factories(db).agentInstance()
     const res = await search(agent.id, { query: 'anything' })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ knowledge_base_id: null, results: [] })
+    expect(await res.json()).toEqual({ knowledge_base_id: null, results: [], dropped_terms: [] })
   })
 
   it("never reaches another customer's knowledge base", async () => {
@@ -150,4 +153,54 @@ describe('POST /api/internal/knowledge/search', () => {
     const inactive = await f.agentInstance({ isActive: false })
     expect((await search(inactive.id, { query: 'x' })).status).toBe(403)
   })
+
+  it(`searches only the first ${MAX_SEARCH_WORDS} words of a long query and lists the rest in dropped_terms`, async () => {
+    const { agent } = await agentWithKnowledge()
+    const found = (await (await search(agent.id, { query: 'refunds', mode: 'keyword' })).json()) as SearchBody
+    expect(found.results.map((r) => r.content)).toEqual(['Refunds take 14 days'])
+    expect(found.dropped_terms).toEqual([])
+
+    // 8,000 characters, as the API allows: the word that would match comes after the first 32.
+    const filler = Array.from({ length: 1300 }, (_, i) => `zq${i}`)
+    const query = `${filler.join(' ')} refunds`
+    expect(query.length).toBeLessThanOrEqual(8000)
+    const res = await search(agent.id, { query, mode: 'keyword' })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as SearchBody
+    expect(body.results).toEqual([])
+    expect(body.dropped_terms).toEqual([...filler.slice(MAX_SEARCH_WORDS), 'refunds'])
+  })
+
+  it('refuses a customer over its search rate with 429 in the envelope; other customers search on', async () => {
+    const { agent } = await agentWithKnowledge()
+    const { agent: neighbour } = await agentWithKnowledge()
+    // Spend this customer's allowance straight on the binding (cheaper than 600 requests); the
+    // binding's windows are fixed, so a request right at a window's end could find a fresh one: once more then.
+    let res: Response | undefined
+    for (let attempt = 0; attempt < 2 && res?.status !== 429; attempt++) {
+      await spendSearchAllowance(agent.customerId)
+      res = await search(agent.id, { query: 'how do refunds work' })
+    }
+    expect(res?.status).toBe(429)
+    expect(res?.headers.get('Retry-After')).toBe(String(SEARCH_RATE_LIMIT.periodSeconds))
+    const body = (await res?.json()) as { error: { code: string; message: string; request_id: string } }
+    expect(body.error).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: `Too many searches: at most ${SEARCH_RATE_LIMIT.searches} per ${SEARCH_RATE_LIMIT.periodSeconds} seconds for your account. Please try again in ${SEARCH_RATE_LIMIT.periodSeconds} seconds.`,
+    })
+    expect(body.error.request_id).toBeTruthy()
+    expect((await search(neighbour.id, { query: 'how do refunds work' })).status).toBe(200)
+  })
 })
+
+interface SearchBody {
+  results: Array<{ content: string }>
+  dropped_terms: string[]
+}
+
+/** Counts searches for the customer on the real (simulated) binding until it refuses one. */
+async function spendSearchAllowance(customerId: string) {
+  for (let i = 0; i <= 2 * SEARCH_RATE_LIMIT.searches; i++)
+    if (!(await admitSearch(env.SEARCH_RATE_LIMITER, customerId)).admitted) return
+  throw new Error('the search rate limiter never refused')
+}

@@ -36,6 +36,8 @@ describe('GET /api/internal/openapi.json', () => {
       expect.arrayContaining(['200', '304', '401', '403', '404']),
     )
     expect(doc.paths['/usage/batch']?.post?.responses).toHaveProperty('413')
+    // Knowledge search says when it refuses a customer over its search rate, and which terms it left out.
+    expect(doc.paths['/knowledge/search']?.post?.responses).toHaveProperty('429')
     const text = JSON.stringify(doc)
     // Knowledge search documents its modes for the runtime.
     expect(text).toContain('"enum":["hybrid","vector","keyword"]')
@@ -46,6 +48,7 @@ describe('GET /api/internal/openapi.json', () => {
       'request_id',
       'input_tokens',
       'min_score',
+      'dropped_terms',
     ]) {
       expect(text).toContain(field)
     }

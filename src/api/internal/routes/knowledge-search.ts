@@ -1,12 +1,23 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import { HttpError } from '../../../http/errors'
 import { MAX_TOP_K, SEARCH_MODES, searchKnowledgeBase } from '../../../knowledge/search'
+import { MAX_SEARCH_WORDS, parseSearchQuery } from '../../../knowledge/search-query'
+import { admitSearch, SEARCH_RATE_LIMIT, searchRateLimitedMessage } from '../../../knowledge/search-rate-limit'
 import type { HonoEnv } from '../../../types'
 import { agentAuth } from '../auth'
 import { errorResponses, internalRoute } from './schemas'
 
 const searchBody = z
   .object({
-    query: z.string().trim().min(1).max(8000).openapi({ example: 'How do I reset my password?' }),
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .max(8000)
+      .openapi({
+        example: 'How do I reset my password?',
+        description: `Only the first ${MAX_SEARCH_WORDS} words are searched for (a phrase counts its words, \`e-mail\` two); the rest are listed in \`dropped_terms\`.`,
+      }),
     mode: z
       .enum(SEARCH_MODES)
       .default('hybrid')
@@ -64,7 +75,8 @@ const searchRoute = internalRoute({
   path: '/knowledge/search',
   summary: "Hybrid (keyword + vector) search over the calling agent's knowledge base",
   description:
-    "One SQL statement per search, over the indexed documents of the agent's knowledge base. Neighbouring chunks of one document (which share a 50-token overlap) are collapsed: each result is its own passage.",
+    "One SQL statement per search, over the indexed documents of the agent's knowledge base. Neighbouring chunks of one document (which share a 50-token overlap) are collapsed: each result is its own passage. " +
+    `A customer's agents (and its people on the dashboard) search at most ${SEARCH_RATE_LIMIT.searches} times per ${SEARCH_RATE_LIMIT.periodSeconds} s together; beyond that the answer is 429 with Retry-After.`,
   middleware: [agentAuth()] as const,
   request: {
     headers: z.object({ 'x-agent-instance-id': z.string().openapi({ description: 'The agent (UUID)' }) }),
@@ -76,11 +88,17 @@ const searchRoute = internalRoute({
         'Best matching chunks first; empty when the agent has no knowledge base or its type has knowledge_base.enabled false',
       content: {
         'application/json': {
-          schema: z.object({ knowledge_base_id: z.uuid().nullable(), results: z.array(searchResult) }),
+          schema: z.object({
+            knowledge_base_id: z.uuid().nullable(),
+            results: z.array(searchResult),
+            dropped_terms: z.array(z.string()).openapi({
+              description: `Terms of the query past its first ${MAX_SEARCH_WORDS} words, as sent (\`word\`, \`"a phrase"\`, \`-word\`), in query order: not searched for. Empty when every term was used.`,
+            }),
+          }),
         },
       },
     },
-    ...errorResponses([400, 401, 403, 503]),
+    ...errorResponses([400, 401, 403, 429, 503]),
   },
 })
 
@@ -88,8 +106,14 @@ export function registerKnowledgeSearchRoutes(api: OpenAPIHono<HonoEnv>) {
   api.openapi(searchRoute, async (c) => {
     const { agent, services } = c.var
     const body = c.req.valid('json')
+    const admission = await admitSearch(c.env.SEARCH_RATE_LIMITER, agent.customerId)
+    if (!admission.admitted) {
+      c.header('Retry-After', String(admission.retryAfterSeconds))
+      throw new HttpError('TOO_MANY_REQUESTS', searchRateLimitedMessage(admission.retryAfterSeconds))
+    }
+    const droppedTerms = parseSearchQuery(body.query).dropped
     if (!agent.knowledgeBaseId || !agent.knowledgeBaseEnabled)
-      return c.json({ knowledge_base_id: null, results: [] }, 200)
+      return c.json({ knowledge_base_id: null, results: [], dropped_terms: droppedTerms }, 200)
     const results = await searchKnowledgeBase({
       db: services.database.db,
       config: services.config,
@@ -113,6 +137,7 @@ export function registerKnowledgeSearchRoutes(api: OpenAPIHono<HonoEnv>) {
           keyword_rank: r.keywordRank,
           highlight: r.highlight,
         })),
+        dropped_terms: droppedTerms,
       },
       200,
     )

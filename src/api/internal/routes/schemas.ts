@@ -30,6 +30,7 @@ const ERROR_DESCRIPTIONS = {
   404: 'No such agent, or no such record of its customer',
   409: 'The record is not in a state that allows this (e.g. an integration that must be reconnected)',
   413: 'The body is too large',
+  429: 'Too many requests of this kind for the customer right now; retry after Retry-After seconds',
   503: 'The database or a provider is unreachable right now; retry later (see Retry-After)',
 } as const
 
