@@ -93,8 +93,8 @@ export interface Settled {
   ms: number
 }
 
-/** A database timestamp on the `performance.now()` clock. */
-const onPerformanceClock = (at: Date | string) => new Date(at).getTime() - performance.timeOrigin
+/** A database timestamp on the `performance.now()` clock (through the wall clock now: the two drift apart). */
+const onPerformanceClock = (at: Date | string) => new Date(at).getTime() - (Date.now() - performance.now())
 
 /**
  * Polls until every document is `indexed` or `error`; `onSettled` runs as each one is seen there

@@ -297,7 +297,7 @@ const bombs: CustomBenchmark = {
         const last = mine[mine.length - 1]!.settled
         rows.push({
           metric: `${bomb.fileName} (${fmt(bytes.byteLength / MB, 1)} MB)`,
-          value: `${last.status} ${fmt(median(mine.map((r) => r.settled.ms)))} ms after the re-queue, median (${list(mine.map((r) => r.settled.ms))}), own run ${fmt(median(mine.map((r) => r.settled.ms - r.settled.startedMs)))} ms; workerd peak ${fmt(top.peakMb)} MB (+${fmt(top.peakMb - top.baseMb)} over ${fmt(top.baseMb)}); failed_on_limits ${last.failedOnLimits}; "${last.message}"`,
+          value: `${last.status} ${fmt(median(mine.map((r) => r.settled.ms)))} ms after the re-queue, median (${list(mine.map((r) => r.settled.ms))}), own run ${fmt(median(mine.map((r) => r.settled.ms - r.settled.startedMs)))} ms; workerd peak ${fmt(top.peakMb)} MB (+${fmt(Math.max(0, top.peakMb - top.baseMb))} over ${fmt(top.baseMb)}); failed_on_limits ${last.failedOnLimits}; "${last.message}"`,
         })
       })
       const aloneMs = median(alone.map((s) => s.ms))
