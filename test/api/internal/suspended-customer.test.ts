@@ -84,6 +84,6 @@ describe("the agent type's knowledge_base.enabled flag", () => {
     expect(cfg.body.knowledge_base).toMatchObject({ id: kb.id, enabled: false })
     const res = await search(agent.id)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ knowledge_base_id: null, results: [] })
+    expect(await res.json()).toEqual({ knowledge_base_id: null, results: [], dropped_terms: [] })
   })
 })
