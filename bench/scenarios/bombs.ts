@@ -15,6 +15,7 @@ import { execFile } from 'node:child_process'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import {
+  cmapBomb,
   doubleFlateBombPdf,
   flateBombPdf,
   objectStreamBomb,
@@ -90,6 +91,7 @@ const BOMBS: Bomb[] = [
   overLimit('object-stream-bomb.pdf', () => objectStreamBomb(200 * MB), PDF_TOO_BIG),
   overLimit('operator-bomb.pdf', () => operatorBombPdf(1_200_000), 'more than 1,000,000 drawing operations'),
   overLimit('code-table-bomb.pdf', () => codeTableBombPdf(20_000), 'Checking the PDF would take too long'),
+  overLimit('cmap-bomb.pdf', () => cmapBomb(), "The PDF's fonts map more than 1,000,000 characters"),
 ]
 
 const fmt = (n: number, digits = 0) =>

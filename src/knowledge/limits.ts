@@ -19,6 +19,12 @@ export const MAX_PDF_PAGES = 500
 export const MAX_PDF_DECODED_BYTES = 50 * 1024 * 1024
 /** Drawing operators in one content stream (a page or a form it draws); a dense page has tens of thousands. */
 export const MAX_PDF_OPERATORS_PER_STREAM = 1_000_000
+/**
+ * Entries all of a PDF's CMaps (fonts' /Encoding and /ToUnicode) may map: pdf.js builds one per
+ * code of each range, up to 16 M for a range of 30 bytes. A CJK font maps about 65,536 codes and
+ * a document uses a handful of fonts (more share one CMap); a million entries costs pdf.js tens of MB.
+ */
+export const MAX_PDF_CMAP_ENTRIES = 1_000_000
 /** Wall-clock budget for reading a PDF; the Worker's CPU limit is the hard stop behind it. */
 export const EXTRACTION_TIME_LIMIT_MS = 30_000
 /** About a million tokens: the chunks and their embeddings still fit in memory. */

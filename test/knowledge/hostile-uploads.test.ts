@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { uploadDocument } from '../../src/knowledge/documents'
+import { cmapBomb } from '../support/bombs/pdf'
 import { uncountedSecondDocument, xmlBomb } from '../support/bombs/zip'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
@@ -29,6 +30,7 @@ const HOSTILE: Array<[string, () => Promise<Uint8Array> | Uint8Array, string]> =
   ['lying-zip-bomb.docx', () => xmlBomb(100 * MB, { declaredSize: 1024 }), 'unpacks to more than its declared size'],
   ['hidden-document.docx', () => uncountedSecondDocument(64 * MB), 'holds more entries than it declares'],
   ['empty-pages.pdf', () => emptyPagesPdf(5000), 'The PDF has 5,000 pages; the limit is 500'],
+  ['cmap-bomb.pdf', () => cmapBomb(), "The PDF's fonts map more than 1,000,000 characters (the limit)"],
   ['empty.txt', () => new Uint8Array(0), 'The file is empty (0 bytes)'],
   ['truncated.pdf', () => truncated(fixture('sample.pdf'), fixture('sample.pdf').byteLength / 2), 'The PDF is damaged'],
   [

@@ -1,4 +1,5 @@
 import { ExtractionLimitExceeded, Unreadable } from '../../errors'
+import { CmapWatch, cmapEntries, mentionsCmap } from './pdf-cmap'
 import {
   ascii85Decode,
   asciiHexDecode,
@@ -14,7 +15,12 @@ export interface PdfStreamLimits {
   /** Everything every stream unpacks to, each filter of a chain counted (pdf.js keeps each one's output). */
   maxDecodedBytes: number
   maxOperatorsPerStream: number
+  /** Entries all the document's CMaps (fonts' /Encoding and /ToUnicode) map, each code of a range counted. */
+  maxCmapEntries: number
 }
+
+/** A CMap stream larger than this is refused rather than kept whole to be read (Adobe's largest are under 1 MB). */
+const MAX_CMAP_STREAM_BYTES = 8 * 1024 * 1024
 
 /** A stream that unpacks to an object stream that holds a stream that unpacks to... at most this deep. */
 const MAX_OBJECT_STREAM_DEPTH = 4
@@ -50,6 +56,21 @@ export function assertPdfStreamsWithin(bytes: Uint8Array, limits: PdfStreamLimit
     limits,
     decoded: 0,
     tableEntries: 0,
+    cmapEntries: 0,
+    readCmap(cmap: Uint8Array | 'tooLarge' | undefined) {
+      if (cmap === undefined) return
+      if (cmap === 'tooLarge') {
+        throw new ExtractionLimitExceeded(
+          `A font of the PDF has a character map larger than ${mb(MAX_CMAP_STREAM_BYTES)} MB (the limit); ${resaveHint}`,
+        )
+      }
+      this.cmapEntries += cmapEntries(cmap, limits.maxCmapEntries - this.cmapEntries)
+      if (this.cmapEntries > limits.maxCmapEntries) {
+        throw new ExtractionLimitExceeded(
+          `The PDF's fonts map more than ${limits.maxCmapEntries.toLocaleString('en-US')} characters (the limit); ${resaveHint}`,
+        )
+      }
+    },
     chargeTables(entries: number) {
       // Ordinary deflate data builds about one table entry per byte it unpacks to.
       this.tableEntries += entries
@@ -67,7 +88,13 @@ export function assertPdfStreamsWithin(bytes: Uint8Array, limits: PdfStreamLimit
   scan(bytes, 0, budget)
 }
 
-type Budget = { limits: PdfStreamLimits; spend(n: number): void; chargeTables(entries: number): void }
+type Budget = {
+  limits: PdfStreamLimits
+  spend(n: number): void
+  chargeTables(entries: number): void
+  /** Counts the entries of a stream that may be a CMap (pdf.js would read it as one if a font names it). */
+  readCmap(cmap: Uint8Array | 'tooLarge' | undefined): void
+}
 
 /** Whether any dictionary of the file has an /Encrypt key (however its name is #-escaped). */
 function namesEncryption(bytes: Uint8Array): boolean {
@@ -252,8 +279,10 @@ function measureStream(
     // Unfiltered: pdf.js reads it in place (nothing unpacked) and object streams of this kind are
     // part of the bytes being scanned already; only the operators are left to count.
     const end = rawDataEnd(bytes, dataStart, dict)
-    operators?.feed(bytes.subarray(dataStart, end))
+    const data = bytes.subarray(dataStart, end)
+    operators?.feed(data)
     operators?.end()
+    if (!image && mentionsCmap(data)) budget.readCmap(data)
     return end - dataStart
   }
   const source = new ByteSource(rawChunks(bytes, dataStart))
@@ -266,12 +295,15 @@ function measureStream(
     )
   }
   const kept: Uint8Array[] = []
+  const cmap = image ? undefined : new CmapWatch(MAX_CMAP_STREAM_BYTES)
   for (let next = output.next(); !next.done; next = output.next()) {
     // Decoders reuse their chunk: what is kept is copied.
     if (objectStream) kept.push(next.value.slice())
     operators?.feed(next.value)
+    cmap?.feed(next.value)
   }
   operators?.end()
+  budget.readCmap(cmap?.cmap())
   if (objectStream) scan(concat(kept), depth + 1, budget)
   return source.consumed
 }

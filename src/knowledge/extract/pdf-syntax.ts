@@ -41,7 +41,9 @@ export const isRegular = (b: number) => b >= 0 && !isWhitespace(b) && !isDelimit
 const MAX_NESTING = 100
 
 type Token =
-  | { kind: 'eof' | 'dictStart' | 'dictEnd' | 'arrayStart' | 'arrayEnd' | 'string' }
+  | { kind: 'eof' | 'dictStart' | 'dictEnd' | 'arrayStart' | 'arrayEnd' }
+  /** Its content is `bytes[start, end)`, still to be unescaped (see `stringCode`). */
+  | { kind: 'string'; hex: boolean; start: number; end: number }
   | { kind: 'name'; name: string }
   | { kind: 'number'; value: number; integer: boolean }
   | { kind: 'keyword'; word: string }
@@ -49,7 +51,7 @@ type Token =
 const EOF: Token = { kind: 'eof' }
 
 /** Thrown where pdf.js's lexer throws (a stray `)`): no object starts here. */
-class NotAnObject extends Error {}
+export class NotAnObject extends Error {}
 
 export class Lexer {
   private readonly bytes: Uint8Array
@@ -76,24 +78,29 @@ export class Lexer {
     this.pos++
     switch (b) {
       case 0x28: {
+        const start = this.pos
+        let end = bytes.length
         for (let depth = 1; depth > 0; ) {
           const c = this.peek()
           if (c < 0) break
           this.pos++
           if (c === 0x5c) this.pos++
           else if (c === 0x28) depth++
-          else if (c === 0x29) depth--
+          else if (c === 0x29 && --depth === 0) end = this.pos - 1
         }
-        return { kind: 'string' }
+        return { kind: 'string', hex: false, start, end: Math.min(end, bytes.length) }
       }
       case 0x3c:
         if (this.peek() === 0x3c) {
           this.pos++
           return { kind: 'dictStart' }
         }
-        while (this.peek() >= 0 && this.peek() !== 0x3e) this.pos++
-        this.pos++
-        return { kind: 'string' }
+        {
+          const start = this.pos
+          while (this.peek() >= 0 && this.peek() !== 0x3e) this.pos++
+          const end = this.pos++
+          return { kind: 'string', hex: true, start, end: Math.min(end, bytes.length) }
+        }
       case 0x3e:
         if (this.peek() === 0x3e) {
           this.pos++
@@ -136,6 +143,54 @@ export class Lexer {
 
 const hexValue = (b: number) =>
   b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x41 && b <= 0x46 ? b - 55 : b >= 0x61 && b <= 0x66 ? b - 87 : -1
+
+/**
+ * pdf.js's strToInt of a string token (a CMap's character code): its bytes, as pdf.js's lexer
+ * unescapes them, read big-endian into 32 bits (a longer string keeps its last four bytes). A hex
+ * string skips what is not a hex digit and pads an odd last digit with 0; in a literal string an
+ * octal escape may reach 511, which pdf.js ORs in as it is.
+ */
+export function stringCode(bytes: Uint8Array, token: { hex: boolean; start: number; end: number }): number {
+  let code = 0
+  const add = (c: number) => {
+    code = (code << 8) | c
+  }
+  if (token.hex) {
+    let high = -1
+    for (let i = token.start; i < token.end; i++) {
+      const digit = hexValue(bytes[i]!)
+      if (digit < 0) continue
+      if (high < 0) high = digit
+      else {
+        add((high << 4) | digit)
+        high = -1
+      }
+    }
+    if (high >= 0) add(high << 4)
+    return code >>> 0
+  }
+  for (let i = token.start; i < token.end; i++) {
+    const c = bytes[i]!
+    if (c !== 0x5c) {
+      add(c)
+      continue
+    }
+    const e = bytes[++i] ?? -1
+    if (e >= 0x30 && e <= 0x37) {
+      let octal = e & 15
+      for (let n = 0; n < 2 && (bytes[i + 1] ?? -1) >= 0x30 && bytes[i + 1]! <= 0x37; n++)
+        octal = (octal << 3) + (bytes[++i]! & 15)
+      add(octal)
+    } else if (e === 0x0d) {
+      if (bytes[i + 1] === 0x0a) i++
+    } else if (e >= 0 && e !== 0x0a) {
+      add(ESCAPES[e] ?? e)
+    }
+  }
+  return code >>> 0
+}
+
+const ESCAPES: Record<number, number> = { 110: 0x0a, 114: 0x0d, 116: 0x09, 98: 0x08, 102: 0x0c }
 
 const tooDeep = () => new Unreadable('The PDF is damaged: its objects are nested too deeply to read')
 

@@ -1,6 +1,12 @@
 import { getDocumentProxy } from 'unpdf'
 import { ExtractionLimitExceeded, Unreadable } from '../../errors'
-import { EXTRACTION_TIME_LIMIT_MS, MAX_PDF_DECODED_BYTES, MAX_PDF_OPERATORS_PER_STREAM, MAX_PDF_PAGES } from '../limits'
+import {
+  EXTRACTION_TIME_LIMIT_MS,
+  MAX_PDF_CMAP_ENTRIES,
+  MAX_PDF_DECODED_BYTES,
+  MAX_PDF_OPERATORS_PER_STREAM,
+  MAX_PDF_PAGES,
+} from '../limits'
 import { assertPdfStreamsWithin } from './pdf-streams'
 import { TextCollector } from './text'
 
@@ -12,6 +18,7 @@ interface PdfLimits {
   timeLimitMs?: number
   maxDecodedBytes?: number
   maxOperatorsPerStream?: number
+  maxCmapEntries?: number
   /** The time in milliseconds; tests pass one that jumps past the deadline on cue. */
   clock?: () => number
   /** Stops the extraction the moment the text passes its limit. */
@@ -92,6 +99,7 @@ export async function pdfToText(bytes: Uint8Array, limits: PdfLimits = {}): Prom
   assertPdfStreamsWithin(bytes, {
     maxDecodedBytes: limits.maxDecodedBytes ?? MAX_PDF_DECODED_BYTES,
     maxOperatorsPerStream: limits.maxOperatorsPerStream ?? MAX_PDF_OPERATORS_PER_STREAM,
+    maxCmapEntries: limits.maxCmapEntries ?? MAX_PDF_CMAP_ENTRIES,
   })
   let pdf: PdfDocument
   try {

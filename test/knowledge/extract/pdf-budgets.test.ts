@@ -3,10 +3,12 @@ import { ExtractionLimitExceeded, Unreadable } from '../../../src/errors'
 import { uploadDocument } from '../../../src/knowledge/documents'
 import { extractText } from '../../../src/knowledge/extract'
 import { pdfToText } from '../../../src/knowledge/extract/pdf'
+import { cmapEntries } from '../../../src/knowledge/extract/pdf-cmap'
 import { assertPdfStreamsWithin } from '../../../src/knowledge/extract/pdf-streams'
 import { TextCollector } from '../../../src/knowledge/extract/text'
 import {
   binaryPdfOf,
+  cmapBomb,
   compressed,
   doubleFlateBombPdf,
   flateBombPdf,
@@ -17,6 +19,8 @@ import {
   repeatedChunks,
   spaces,
   tableBombDeflate,
+  toUnicodeCMap,
+  toUnicodePdf,
 } from '../../support/bombs/pdf'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
@@ -24,7 +28,7 @@ import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueu
 
 const MB = 1024 * 1024
 const TOO_BIG = 'The PDF unpacks to more than 50 MB (the limit)'
-const LIMITS = { maxDecodedBytes: 50 * MB, maxOperatorsPerStream: 1_000_000 }
+const LIMITS = { maxDecodedBytes: 50 * MB, maxOperatorsPerStream: 1_000_000, maxCmapEntries: 1_000_000 }
 
 /** `text` LZW-encoded as PDF writers did (9-bit codes, a clear code first, no dictionary reuse needed). */
 function lzw(text: string): string {
@@ -195,6 +199,66 @@ describe('PDF operator counting', () => {
     await expect(
       pdfToText(page(`${image}BT /F1 12 Tf 72 712 Td (Hi) Tj ET\n`), { maxOperatorsPerStream: 8 }),
     ).resolves.toBe('Hi')
+  })
+})
+
+describe('PDF CMap budget', () => {
+  const TOO_MANY = "The PDF's fonts map more than 1,000,000 characters (the limit)"
+  const bfrange = (lines: string[]) => toUnicodeCMap(`${lines.length} beginbfrange\n${lines.join('\n')}\nendbfrange`)
+  const count = (text: string) => cmapEntries(Uint8Array.from(text, (c) => c.charCodeAt(0)))
+
+  it('refuses a ToUnicode whose one 30-byte range pdf.js expands into 16,777,216 entries', async () => {
+    // Without the budget pdf.js reads this 894-byte file for about 27 s of CPU and 1.8 GB of memory.
+    expect(await refusal(pdfToText(await cmapBomb()))).toContain(TOO_MANY)
+  })
+
+  it('reads a realistic ToUnicode (a few hundred codes) and a CJK-sized range of 65,536', async () => {
+    const chars = Array.from({ length: 300 }, (_, i) => {
+      const hex = (i + 32).toString(16).padStart(4, '0')
+      return `<${hex}> <${hex}>`
+    })
+    const realistic = toUnicodeCMap(`${chars.length} beginbfchar\n${chars.join('\n')}\nendbfchar`)
+    expect(await pdfToText(await toUnicodePdf(realistic))).toBe('Hi')
+    expect(await pdfToText(await toUnicodePdf(bfrange(['<0000> <FFFF> <0000>'])))).toBe('Hi')
+  })
+
+  it('sums the ranges of the whole document against the budget', async () => {
+    const ranges = (n: number) => bfrange(Array.from({ length: n }, () => '<0000> <FFFF> <0000>'))
+    await expect(pdfToText(await toUnicodePdf(ranges(15)))).resolves.toBe('Hi')
+    expect(await refusal(pdfToText(await toUnicodePdf(ranges(16))))).toContain(TOO_MANY)
+  })
+
+  it.each([
+    ['a reversed range maps nothing', '1 begincidrange <FFFF> <0000> 0 endcidrange', 0],
+    ['1-byte codes', '1 begincidrange <00> <FF> 0 endcidrange', 256],
+    ['4-byte codes, big-endian', '1 begincidrange <01000000> <0100FFFF> 0 endcidrange', 65_536],
+    ['an odd hex digit is padded with 0 (<1> is <10>)', '1 begincidrange <1> <FF> 0 endcidrange', 240],
+    ['a literal string code', '1 begincidrange (\\000) (\\377) 0 endcidrange', 256],
+    ['codes of more than 4 bytes keep their last 4', '1 begincidrange <FF00000000> <FF000000FF> 0 endcidrange', 256],
+    ['a bfrange to an array maps as many codes as it lists', '1 beginbfrange <00> <FF> [<41> <42>] endbfrange', 2],
+    ['a bfrange to a number maps the whole range', '1 beginbfrange <00> <FF> 65 endbfrange', 256],
+    ['chars count one each', '2 begincidchar <00> 1 <01> 2 endcidchar 1 beginbfchar <02> <41> endbfchar', 3],
+    [
+      'a range above pdf.js cap (2^24 codes) is skipped with the rest of its block',
+      '2 begincidrange <00000000> <01000000> 0 <00> <FF> 0 endcidrange 1 begincidrange <00> <0F> 0 endcidrange',
+      16,
+    ],
+    [
+      'a malformed entry ends its block, keeping what came before',
+      '3 begincidrange <00> <0F> 0 <00> <FF> 1.5 <00> <FF> 0 endcidrange',
+      16,
+    ],
+    ['a value read after /WMode is not a command', '/WMode begincidrange <00> <FF> 0 endcidrange', 0],
+    ['nothing after endcmap counts', 'endcmap 1 begincidrange <00> <FF> 0 endcidrange', 0],
+    ['codespace ranges map nothing', '1 begincodespacerange <0000> <FFFF> endcodespacerange', 0],
+  ])('%s', (_, cmap, entries) => {
+    expect(count(cmap)).toBe(entries)
+  })
+
+  it('finds a range in a stream left unfiltered too', async () => {
+    const cmap = toUnicodeCMap('1 begincidrange <000000> <FFFFFF> 0 endcidrange')
+    const pdf = onePagePdf({ dict: '<< /Type /CMap >>', data: Uint8Array.from(cmap, (c) => c.charCodeAt(0)) })
+    expect(await refusal(Promise.resolve().then(() => assertPdfStreamsWithin(pdf, LIMITS)))).toContain(TOO_MANY)
   })
 })
 

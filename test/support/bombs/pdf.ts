@@ -201,3 +201,35 @@ export function tableBombDeflate(blocks: number): Uint8Array {
   }
   return out.done()
 }
+
+/** The CMap that wraps `ranges` (lines of `beginbfrange`, `begincidrange`... blocks) as a ToUnicode stream holds it. */
+export const toUnicodeCMap = (ranges: string) =>
+  [
+    '/CIDInit /ProcSet findresource begin 12 dict begin begincmap',
+    '/CMapName /Adobe-Identity-UCS def /CMapType 2 def',
+    '1 begincodespacerange <00> <FF> endcodespacerange',
+    ranges,
+    'endcmap CMapName currentdict /CMap defineresource pop end end',
+  ].join('\n')
+
+/**
+ * A one-page PDF showing "Hi" in Helvetica whose /ToUnicode is the CMap `cmap`, deflated: what
+ * pdf.js parses, expanding each of its ranges into one map entry per code, when it loads the font.
+ */
+export async function toUnicodePdf(cmap: string): Promise<Uint8Array> {
+  return binaryPdfOf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [4 0 R] /Count 1 >>',
+    { dict: '<< /Filter /FlateDecode >>', data: await compressed([latin1('BT /F1 12 Tf 72 712 Td (Hi) Tj ET')]) },
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>',
+    { dict: '<< /Filter /FlateDecode >>', data: await compressed([latin1(cmap)]) },
+  ])
+}
+
+/**
+ * A ToUnicode of `ranges` lines `<000000> <FFFFFF> <0041>`, each about 30 bytes that pdf.js
+ * expands into 16,777,216 entries (its own cap on one range: larger ones it skips).
+ */
+export const cmapBomb = (ranges = 1) =>
+  toUnicodePdf(toUnicodeCMap(`${ranges} beginbfrange\n${'<000000> <FFFFFF> <0041>\n'.repeat(ranges)}endbfrange`))
