@@ -69,21 +69,25 @@ function readBlock(lexer: Lexer, bytes: Uint8Array, block: Block, counted: { ent
       if (width > MAX_MAP_RANGE) return
       count = Math.max(0, width + 1)
     }
-    const to = lexer.next()
-    if (to.kind === 'number' && Number.isInteger(to.value) && block.to !== 'string') {
-      // One entry per code (a bf destination that is a number maps like a one-character string).
-    } else if (to.kind === 'string' && block.to !== 'int') {
-      // Likewise.
-    } else if (to.kind === 'arrayStart' && block.to === 'bf' && block.range) {
-      // A code per element of the array, as far as both go.
-      let elements = 0
-      for (let t = lexer.next(); t.kind !== 'arrayEnd' && t.kind !== 'eof'; t = lexer.next()) elements++
-      count = Math.min(count, elements)
-    } else {
-      return
-    }
-    counted.entries += count
+    const mapped = destinationEntries(lexer, block, count)
+    if (mapped === undefined) return
+    counted.entries += mapped
   }
+}
+
+/**
+ * What an entry of `codes` codes maps, once its destination is read: all of them for a destination
+ * of the block's kind (a bf destination that is a number maps like a one-character string), as
+ * many as an array lists for a bfrange, undefined for a malformed one.
+ */
+function destinationEntries(lexer: Lexer, block: Block, codes: number): number | undefined {
+  const to = lexer.next()
+  if (to.kind === 'number' && Number.isInteger(to.value)) return block.to === 'string' ? undefined : codes
+  if (to.kind === 'string') return block.to === 'int' ? undefined : codes
+  if (to.kind !== 'arrayStart' || block.to !== 'bf' || !block.range) return undefined
+  let elements = 0
+  for (let t = lexer.next(); t.kind !== 'arrayEnd' && t.kind !== 'eof'; t = lexer.next()) elements++
+  return Math.min(codes, elements)
 }
 
 /**
