@@ -1,4 +1,4 @@
-import { neonConfig, Pool, type PoolClient, type PoolConfig } from '@neondatabase/serverless'
+import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless'
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless'
 import { causeChain } from '../platform/cause-chain'
 import { createLogger, type Logger } from '../platform/logger'
@@ -82,23 +82,24 @@ export function createDb(
 ): DbHandle {
   configureDriver(settings)
   const statementTimeoutMs = Math.trunc(settings.DATABASE_STATEMENT_TIMEOUT_MS ?? STATEMENT_TIMEOUT_MS[work])
-  // pg-pool's `onConnect` hook (Neon's Pool runs it; its type declarations leave it out).
-  const poolConfig: PoolConfig & { onConnect(client: PoolClient): Promise<void> } = {
+  const pool = new Pool({
     connectionString: settings.DATABASE_URL,
     connectionTimeoutMillis: 5_000,
     query_timeout: settings.DATABASE_QUERY_TIMEOUT_MS ?? QUERY_TIMEOUT_MS[work],
     max: 4,
-    // A SET as each connection opens, not the `statement_timeout` startup parameter the driver can
-    // send: Neon's proxy drops that parameter without a word (neondatabase/neon#12856) and its
-    // pooler refuses `options=-c statement_timeout=...` ("unsupported startup parameter in options",
-    // neondatabase/neon#6291), so on Neon only a SET takes effect. It costs one round trip per
-    // connection (a request opens one), before its first statement; like the startup and
-    // authentication exchange, it is not counted in `stats.statements`.
-    onConnect: async (client) => {
-      await client.query(`SET statement_timeout = ${statementTimeoutMs}`)
-    },
-  }
-  const pool = new Pool(poolConfig)
+  })
+  // A SET as each connection opens, not the `statement_timeout` startup parameter the driver can
+  // send: Neon's proxy drops that parameter without a word (neondatabase/neon#12856) and its
+  // pooler refuses `options=-c statement_timeout=...` ("unsupported startup parameter in options",
+  // neondatabase/neon#6291), so on Neon only a SET takes effect. Queued on the client from the pool's
+  // `connect` event (node-postgres' documented way), it runs before the first statement without
+  // anyone waiting on it; a connection that dies under it fails that first statement, as it would
+  // have anyway. (pg-pool's awaited `onConnect` hook hung a request whose connection was cut while the
+  // hook ran: test/outage/outage.test.ts.) Like the startup exchange, it is not counted in
+  // `stats.statements`.
+  pool.on('connect', (client: PoolClient) => {
+    client.query(`SET statement_timeout = ${statementTimeoutMs}`).catch(() => {})
+  })
   logPoolErrors(pool, logger)
   const stats = { statements: 0 }
   const db = drizzle({
