@@ -11,7 +11,7 @@ import type { Bindings } from '../../src/types'
 import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
-import { bucket, chunksOf, documentRow, message, recordingQueue } from '../support/knowledge'
+import { bucket, chunksOf, documentRow, message, recordingDocumentQueues } from '../support/knowledge'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -91,7 +91,7 @@ describe('extraction Worker queue dispatch', () => {
     const kb = await f.knowledgeBase()
     await f.subscription({ customerId: kb.customerId })
     const doc = await addTextDocument(
-      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { db, bucket: bucket(), queues: recordingDocumentQueues().queues },
       { customerId: kb.customerId, kbId: kb.id, title: 'Refunds', text: 'Refunds take five business days.' },
     )
     const own: ExtractionBindings = {
