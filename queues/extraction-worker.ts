@@ -1,6 +1,7 @@
 // The extraction Worker (wrangler.extraction.toml): reads, chunks and embeds uploaded documents off
-// the documents queues (the main lane and the suspect one, src/knowledge/document-lanes.ts), in isolates of its own, so a file that exhausts memory or CPU there never
-// takes down an API or page request of the main Worker (src/index.ts).
+// the documents queues (the main and the suspect lane, src/knowledge/document-lanes.ts), in isolates
+// of its own, so a file that exhausts memory or CPU there never takes down an API or page request of
+// the main Worker (src/index.ts).
 import { createLogger } from '../src/platform/logger'
 import { consumeDeadLetters } from './dead-letter-consumer'
 import { consumeDocuments } from './document-consumer'
