@@ -60,8 +60,9 @@ export default defineConfig({
     projects: [
       {
         // The main Worker (wrangler.toml). The extraction Worker is not started: nothing consumes the
-        // documents queue here, and tests hand batches to its real handler themselves
-        // (test/support/knowledge.ts `deliver`), so a document a page test uploads stays `pending`.
+        // documents queues (the main and the suspect lane) here, and tests hand batches to its real
+        // handler themselves (test/support/knowledge.ts `deliver`, which takes the queue's name), so a
+        // document a page test uploads stays `pending`.
         plugins: [
           cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },

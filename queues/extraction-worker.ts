@@ -1,11 +1,12 @@
 // The extraction Worker (wrangler.extraction.toml): reads, chunks and embeds uploaded documents off
-// the documents queue, in isolates of its own, so a file that exhausts memory or CPU there never
-// takes down an API or page request of the main Worker (src/index.ts).
+// the documents queues (the main and the suspect lane, src/knowledge/document-lanes.ts), in isolates
+// of its own, so a file that exhausts memory or CPU there never takes down an API or page request of
+// the main Worker (src/index.ts).
 import { createLogger } from '../src/platform/logger'
 import { consumeDeadLetters } from './dead-letter-consumer'
 import { consumeDocuments } from './document-consumer'
 import { type EXTRACTION_ENV_KEYS, extractionEnvSchema } from './extraction-env'
-import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from './queue-names'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE, SUSPECT_DOCUMENT_QUEUE } from './queue-names'
 
 export type ExtractionBindings = { UPLOADS: R2Bucket } & { [K in (typeof EXTRACTION_ENV_KEYS)[number]]?: string }
 
@@ -24,7 +25,8 @@ export async function handleExtractionQueue(
   }
   const config = parsed.data
   const logger = createLogger(fields, config.LOG_LEVEL)
-  if (batch.queue === DOCUMENT_QUEUE) return consumeDocuments(batch, { config, logger, bucket: env.UPLOADS })
+  if (batch.queue === DOCUMENT_QUEUE || batch.queue === SUSPECT_DOCUMENT_QUEUE)
+    return consumeDocuments(batch, { config, logger, bucket: env.UPLOADS })
   if (batch.queue === DOCUMENT_DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, { config, logger })
   logger.error('message from an unknown queue; retrying later', { messages: batch.messages.length })
   batch.retryAll({ delaySeconds: 300 })

@@ -4,6 +4,7 @@
 interface __BaseEnv_Env {
 	UPLOADS: R2Bucket;
 	DOCUMENT_QUEUE: Queue;
+	SUSPECT_DOCUMENT_QUEUE: Queue;
 	USAGE_QUEUE: Queue;
 	SEARCH_RATE_LIMITER: RateLimit;
 	ASSETS: Fetcher;

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client'
 import type { AppConfig } from '../env'
+import type { DocumentQueues } from '../knowledge/document-lanes'
 import type { NotificationSender } from '../notifications/sender'
 import type { Logger } from '../platform/logger'
 
@@ -9,8 +10,8 @@ export interface JobContext {
   config: AppConfig
   logger: Logger
   sender: NotificationSender
-  /** Where documents to (re)process go. */
-  documentQueue: Queue
+  /** Where documents to (re)process go, one queue per lane (src/knowledge/document-lanes.ts). */
+  documentQueues: DocumentQueues
   now: Date
 }
 

@@ -1,4 +1,5 @@
 import { createDb } from '../db/client'
+import { documentQueues } from '../knowledge/document-lanes'
 import { createSender } from '../notifications/senders'
 import { beginInvocation } from '../platform/invocation'
 import type { Bindings } from '../types'
@@ -35,7 +36,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       config,
       logger,
       sender: createSender(config),
-      documentQueue: env.DOCUMENT_QUEUE,
+      documentQueues: documentQueues(env),
       now: new Date(controller.scheduledTime),
     }
     for (const job of cronJobs) await job(context)

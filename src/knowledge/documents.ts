@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { Executor } from '../db/client'
 import { knowledgeDocuments } from '../db/schema'
 import { Conflict, InvalidInput, NotFound, Unavailable } from '../errors'
+import type { DocumentQueues } from './document-lanes'
 import { DOCUMENT_TYPES, detectDocumentType } from './file-types'
 import { getKnowledgeBase } from './knowledge-bases'
 import { MAX_PASTED_TEXT_CHARS } from './limits'
@@ -13,7 +14,7 @@ import { documentObjectKey } from './storage'
 export interface DocumentDeps {
   db: Executor
   bucket: R2Bucket
-  queue: Queue
+  queues: DocumentQueues
 }
 
 export type KnowledgeDocument = typeof knowledgeDocuments.$inferSelect
@@ -65,7 +66,7 @@ async function storeAndQueue(
     throw error
   }
   try {
-    await enqueueDocument(deps.queue, id)
+    await enqueueDocument(deps.db, deps.queues, { id, customerId: doc.customerId })
   } catch {
     const [failed] = await deps.db
       .update(knowledgeDocuments)
@@ -174,7 +175,7 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
     })
   }
   try {
-    await enqueueDocument(deps.queue, doc.id)
+    await enqueueDocument(deps.db, deps.queues, doc)
   } catch {
     await deps.db
       .update(knowledgeDocuments)
@@ -186,7 +187,7 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
 }
 
 /** The document, its chunks (cascade) and its stored file. */
-export async function deleteDocument(deps: Omit<DocumentDeps, 'queue'>, customerId: string, documentId: string) {
+export async function deleteDocument(deps: Omit<DocumentDeps, 'queues'>, customerId: string, documentId: string) {
   const doc = await getDocument(deps.db, customerId, documentId)
   await deps.db
     .delete(knowledgeDocuments)

@@ -1,9 +1,18 @@
 import { z } from 'zod'
+import type { Executor } from '../db/client'
+import { type DocumentLane, type DocumentQueues, documentLane } from './document-lanes'
 
-/** What the document queue carries: only the id; the consumer reads everything else fresh. */
+/** What the documents queues carry: only the id; the consumer reads everything else fresh. */
 export const documentMessageSchema = z.object({ documentId: z.uuid() })
 export type DocumentMessage = z.infer<typeof documentMessageSchema>
 
-export function enqueueDocument(queue: Queue, documentId: string): Promise<void> {
-  return queue.send({ documentId } satisfies DocumentMessage, { contentType: 'json' }).then(() => undefined)
+/** Onto the lane its customer's recent documents call for (documentLane); answers which one. */
+export async function enqueueDocument(
+  db: Executor,
+  queues: DocumentQueues,
+  doc: { id: string; customerId: string },
+): Promise<DocumentLane> {
+  const lane = await documentLane(db, doc.customerId)
+  await queues[lane].send({ documentId: doc.id } satisfies DocumentMessage, { contentType: 'json' })
+  return lane
 }

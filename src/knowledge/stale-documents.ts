@@ -2,6 +2,7 @@ import { and, asc, eq, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { knowledgeDocuments } from '../db/schema'
 import type { Logger } from '../platform/logger'
+import type { DocumentQueues } from './document-lanes'
 import { MAX_PROCESSING_ATTEMPTS, STALE_PROCESSING_MINUTES } from './limits'
 import { CUT_OFF_MESSAGE } from './process-document'
 import { enqueueDocument } from './queue-message'
@@ -15,7 +16,7 @@ const QUEUE_FAILED = 'The document could not be queued for processing again; re-
  */
 export async function sweepStaleDocuments(deps: {
   db: Database
-  queue: Queue
+  queues: DocumentQueues
   logger: Logger
   now: Date
   limit: number
@@ -25,6 +26,7 @@ export async function sweepStaleDocuments(deps: {
   const stale = await db
     .select({
       id: knowledgeDocuments.id,
+      customerId: knowledgeDocuments.customerId,
       startedAt: knowledgeDocuments.processingStartedAt,
       attempts: knowledgeDocuments.unfinishedAttempts,
     })
@@ -57,7 +59,7 @@ export async function sweepStaleDocuments(deps: {
       continue
     }
     try {
-      await enqueueDocument(deps.queue, doc.id)
+      await enqueueDocument(db, deps.queues, doc)
       requeued++
     } catch (error) {
       deps.logger.error('stale document not requeued', { document_id: doc.id, error })

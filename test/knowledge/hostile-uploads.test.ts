@@ -5,7 +5,7 @@ import { uncountedSecondDocument, xmlBomb } from '../support/bombs/zip'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { emptyPagesPdf, repeated } from '../support/hostile-files'
-import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
+import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingDocumentQueues } from '../support/knowledge'
 
 const MB = 1024 * 1024
 
@@ -14,7 +14,7 @@ async function customerWithKnowledgeBase() {
   const f = factories(db)
   const kb = await f.knowledgeBase()
   await f.subscription({ customerId: kb.customerId })
-  const deps = { db, bucket: bucket(), queue: recordingQueue().queue }
+  const deps = { db, bucket: bucket(), queues: recordingDocumentQueues().queues }
   const upload = (fileName: string, bytes: Uint8Array) =>
     uploadDocument(deps, { customerId: kb.customerId, kbId: kb.id, fileName, bytes })
   return { db, upload }

@@ -7,7 +7,7 @@ import { reindexDocument, uploadDocument } from '../../src/knowledge/documents'
 import { MAX_PROCESSING_ATTEMPTS } from '../../src/knowledge/limits'
 import { CUT_OFF_MESSAGE } from '../../src/knowledge/process-document'
 import { testDb } from '../support/db'
-import { bucket, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
+import { bucket, deliver, documentRow, fixture, message, recordingDocumentQueues } from '../support/knowledge'
 import { signedInCustomer } from '../support/web'
 
 async function setup() {
@@ -46,8 +46,8 @@ describe('re-indexing a document that failed on an extraction limit', () => {
   it('is refused to its customer with the reason and that support can retry it; nothing is queued', async () => {
     const s = await setup()
     const doc = await cutOffDocument(s)
-    const { queue, sent } = recordingQueue()
-    const refusal = reindexDocument({ db: s.db, bucket: bucket(), queue }, s.customer.id, doc.id)
+    const { queues, sent } = recordingDocumentQueues()
+    const refusal = reindexDocument({ db: s.db, bucket: bucket(), queues }, s.customer.id, doc.id)
     await expect(refusal).rejects.toBeInstanceOf(Conflict)
     await expect(refusal).rejects.toThrow(CUT_OFF_MESSAGE)
     await expect(refusal).rejects.toThrow('contact support: they can retry it')
@@ -74,7 +74,7 @@ describe('re-indexing a document that failed on an extraction limit', () => {
 
   it('an ordinary unreadable file (not a limit) can still be re-indexed by its customer', async () => {
     const s = await setup()
-    const deps = { db: s.db, bucket: bucket(), queue: recordingQueue().queue }
+    const deps = { db: s.db, bucket: bucket(), queues: recordingDocumentQueues().queues }
     const doc = await uploadDocument(deps, {
       customerId: s.customer.id,
       kbId: s.kb.id,
@@ -83,8 +83,8 @@ describe('re-indexing a document that failed on an extraction limit', () => {
     })
     await deliver([message(doc.id)])
     expect(await documentRow(s.db, doc.id)).toMatchObject({ status: 'error', failedOnLimits: false })
-    const { queue, sent } = recordingQueue()
-    await reindexDocument({ ...deps, queue }, s.customer.id, doc.id)
+    const { queues, sent } = recordingDocumentQueues()
+    await reindexDocument({ ...deps, queues }, s.customer.id, doc.id)
     expect(sent).toEqual([{ documentId: doc.id }])
     expect(await documentRow(s.db, doc.id)).toMatchObject({ status: 'pending', errorMessage: null })
   })

@@ -15,10 +15,10 @@ import {
   deliverDeadLetters,
   documentRow,
   type FixtureName,
-  failingQueue,
+  failingDocumentQueues,
   fixture,
   message,
-  recordingQueue,
+  recordingDocumentQueues,
   UNREADABLE_FIXTURES,
 } from '../support/knowledge'
 
@@ -27,8 +27,8 @@ async function setup() {
   const f = factories(db)
   const kb = await f.knowledgeBase()
   await f.subscription({ customerId: kb.customerId })
-  const { queue, sent } = recordingQueue()
-  const deps = { db, bucket: bucket(), queue }
+  const { queues, sent } = recordingDocumentQueues()
+  const deps = { db, bucket: bucket(), queues }
   const upload = (name: FixtureName, bytes = fixture(name)) =>
     uploadDocument(deps, { customerId: kb.customerId, kbId: kb.id, fileName: name, bytes })
   const paste = (text: string, title = 'Pasted') =>
@@ -183,7 +183,7 @@ describe('processing through the queue (spec 5.1)', () => {
 
   it('a document the queue refuses is kept, in error, saying to re-index; a refused re-index is a 503', async () => {
     const { db, deps, kb, paste } = await setup()
-    const unqueued = { ...deps, queue: failingQueue() }
+    const unqueued = { ...deps, queues: failingDocumentQueues() }
     const doc = await addTextDocument(unqueued, {
       customerId: kb.customerId,
       kbId: kb.id,

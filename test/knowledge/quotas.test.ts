@@ -5,7 +5,7 @@ import { type PlanLimit, PlanLimitReached, UPGRADE_URL } from '../../src/errors'
 import { addTextDocument, uploadDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { bucket, deliver, documentRow, fixture, message, recordingQueue } from '../support/knowledge'
+import { bucket, deliver, documentRow, fixture, message, recordingDocumentQueues } from '../support/knowledge'
 import { signedInCustomer } from '../support/web'
 import type { WebClient } from '../support/web-client'
 
@@ -20,8 +20,8 @@ async function customerOnPlan(
     const plan = await f.plan({ limits })
     await f.subscription({ customerId: kb.customerId, planId: plan.id, status })
   }
-  const { queue, sent } = recordingQueue()
-  const deps = { db, bucket: bucket(), queue }
+  const { queues, sent } = recordingDocumentQueues()
+  const deps = { db, bucket: bucket(), queues }
   const upload = (fileName: string, bytes: Uint8Array) =>
     uploadDocument(deps, { customerId: kb.customerId, kbId: kb.id, fileName, bytes })
   const paste = (text: string) =>

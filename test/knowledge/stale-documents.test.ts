@@ -10,7 +10,7 @@ import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
 import { createExecutionContext, waitOnExecutionContext } from '../support/http'
-import { deliver, documentRow, failingQueue, message, recordingQueue } from '../support/knowledge'
+import { deliver, documentRow, failingDocumentQueues, message, recordingDocumentQueues } from '../support/knowledge'
 
 // The sweep acts on every stale row. Rows here are "started" in 2010 and swept "at" 2010, after the
 // 2001 the cron tests run at and long before the present, so no other test file's sweep meets them.
@@ -56,9 +56,9 @@ describe('stale processing sweep', () => {
     const died = await processing('2010-01-01T11:00:00Z', 1)
     const diedOften = await processing('2010-01-01T10:00:00Z', MAX_PROCESSING_ATTEMPTS)
     const running = await processing('2010-01-01T11:58:00Z', 1)
-    const { queue, sent } = recordingQueue()
+    const { queues, sent } = recordingDocumentQueues()
 
-    const result = await sweepStaleDocuments({ db, queue, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })
+    const result = await sweepStaleDocuments({ db, queues, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })
 
     expect(result).toEqual({ requeued: 1, failed: 1 })
     expect(sent).toEqual([{ documentId: died.id }])
@@ -72,10 +72,12 @@ describe('stale processing sweep', () => {
     expect(await documentRow(db, died.id)).toMatchObject({ failedOnLimits: false })
     expect((await documentRow(db, running.id))!.status).toBe('processing')
     // A second sweep finds nothing left to do.
-    expect(await sweepStaleDocuments({ db, queue, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })).toEqual({
-      requeued: 0,
-      failed: 0,
-    })
+    expect(await sweepStaleDocuments({ db, queues, logger: createLogger({}, 'silent'), now: NOW, limit: 100 })).toEqual(
+      {
+        requeued: 0,
+        failed: 0,
+      },
+    )
   })
 
   it('marks a document it cannot requeue as error, saying to re-index', async () => {
@@ -91,7 +93,7 @@ describe('stale processing sweep', () => {
     })
     const result = await sweepStaleDocuments({
       db,
-      queue: failingQueue(),
+      queues: failingDocumentQueues(),
       logger: createLogger({}, 'silent'),
       now: NOW,
       limit: 100,

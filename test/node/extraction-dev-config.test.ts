@@ -36,7 +36,18 @@ describe('the extraction Worker’s dev config', () => {
       r2_buckets: [{ binding: 'UPLOADS', bucket_name: 'echoforge-uploads' }],
       queues: {
         consumers: [
-          { queue: 'echoforge-documents', max_batch_size: 1, dead_letter_queue: 'echoforge-documents-dlq' },
+          {
+            queue: 'echoforge-documents',
+            max_batch_size: 1,
+            max_concurrency: 20,
+            dead_letter_queue: 'echoforge-documents-dlq',
+          },
+          {
+            queue: 'echoforge-documents-suspect',
+            max_batch_size: 1,
+            max_concurrency: 2,
+            dead_letter_queue: 'echoforge-documents-dlq',
+          },
           { queue: 'echoforge-documents-dlq' },
         ],
       },

@@ -15,7 +15,7 @@ import { billedAgent, report } from '../support/billing'
 import { testDb } from '../support/db'
 import { factories, uniq } from '../support/factories'
 import { BASE, internalHeaders } from '../support/http'
-import { bucket, message, recordingQueue } from '../support/knowledge'
+import { bucket, message, recordingDocumentQueues, recordingQueue } from '../support/knowledge'
 import { postUsageBatch, postWebhookDelivery, signedDelivery } from '../support/race-requests'
 import { reportFigures, taggedWorker } from '../support/races'
 import { topUpEvent } from '../support/stripe'
@@ -245,7 +245,7 @@ describe('database outage', () => {
     const kb = await f.knowledgeBase()
     await f.subscription({ customerId: kb.customerId })
     const doc = await addTextDocument(
-      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { db, bucket: bucket(), queues: recordingDocumentQueues().queues },
       { customerId: kb.customerId, kbId: kb.id, ...document },
     )
     await databaseDown()

@@ -4,14 +4,19 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import extractionWorker, { type ExtractionBindings } from '../../queues/extraction-worker'
-import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE, USAGE_QUEUE } from '../../queues/queue-names'
+import {
+  DOCUMENT_DEAD_LETTER_QUEUE,
+  DOCUMENT_QUEUE,
+  SUSPECT_DOCUMENT_QUEUE,
+  USAGE_QUEUE,
+} from '../../queues/queue-names'
 import worker from '../../src/index'
 import { addTextDocument } from '../../src/knowledge/documents'
 import type { Bindings } from '../../src/types'
 import { testDb } from '../support/db'
 import { env } from '../support/env'
 import { factories } from '../support/factories'
-import { bucket, chunksOf, documentRow, message, recordingQueue } from '../support/knowledge'
+import { bucket, chunksOf, documentRow, message, recordingDocumentQueues } from '../support/knowledge'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -46,7 +51,7 @@ async function deliverToExtraction(
 }
 
 describe('main Worker queue dispatch', () => {
-  it.each(['some-other-queue', DOCUMENT_QUEUE, DOCUMENT_DEAD_LETTER_QUEUE])(
+  it.each(['some-other-queue', DOCUMENT_QUEUE, SUSPECT_DOCUMENT_QUEUE, DOCUMENT_DEAD_LETTER_QUEUE])(
     'retries a batch from %s, which it does not consume, acknowledging nothing, and logs it',
     async (queue) => {
       const logged = errorLog()
@@ -85,26 +90,29 @@ describe('extraction Worker queue dispatch', () => {
     expect(logged.join('\n')).not.toContain('hunter2')
   })
 
-  it('indexes a document with only its own bindings: no service secret, encryption key or Stripe key', async () => {
-    const { db } = testDb()
-    const f = factories(db)
-    const kb = await f.knowledgeBase()
-    await f.subscription({ customerId: kb.customerId })
-    const doc = await addTextDocument(
-      { db, bucket: bucket(), queue: recordingQueue().queue },
-      { customerId: kb.customerId, kbId: kb.id, title: 'Refunds', text: 'Refunds take five business days.' },
-    )
-    const own: ExtractionBindings = {
-      UPLOADS: env.UPLOADS,
-      DATABASE_URL: env.DATABASE_URL,
-      LOCAL_WS_PROXY: env.LOCAL_WS_PROXY,
-      OPENAI_API_KEY: env.OPENAI_API_KEY,
-      OPENAI_BASE_URL: env.OPENAI_BASE_URL,
-      LOG_LEVEL: 'warn',
-    }
-    const result = await deliverToExtraction(DOCUMENT_QUEUE, own, createMessageBatch(DOCUMENT_QUEUE, [message(doc.id)]))
-    expect(result.explicitAcks).toHaveLength(1)
-    expect(await documentRow(db, doc.id)).toMatchObject({ status: 'indexed', chunkCount: 1 })
-    expect(await chunksOf(db, doc.id)).toHaveLength(1)
-  })
+  it.each([DOCUMENT_QUEUE, SUSPECT_DOCUMENT_QUEUE])(
+    'indexes a document from %s with only its own bindings: no service secret, encryption key or Stripe key',
+    async (queue) => {
+      const { db } = testDb()
+      const f = factories(db)
+      const kb = await f.knowledgeBase()
+      await f.subscription({ customerId: kb.customerId })
+      const doc = await addTextDocument(
+        { db, bucket: bucket(), queues: recordingDocumentQueues().queues },
+        { customerId: kb.customerId, kbId: kb.id, title: 'Refunds', text: 'Refunds take five business days.' },
+      )
+      const own: ExtractionBindings = {
+        UPLOADS: env.UPLOADS,
+        DATABASE_URL: env.DATABASE_URL,
+        LOCAL_WS_PROXY: env.LOCAL_WS_PROXY,
+        OPENAI_API_KEY: env.OPENAI_API_KEY,
+        OPENAI_BASE_URL: env.OPENAI_BASE_URL,
+        LOG_LEVEL: 'warn',
+      }
+      const result = await deliverToExtraction(queue, own, createMessageBatch(queue, [message(doc.id)]))
+      expect(result.explicitAcks).toHaveLength(1)
+      expect(await documentRow(db, doc.id)).toMatchObject({ status: 'indexed', chunkCount: 1 })
+      expect(await chunksOf(db, doc.id)).toHaveLength(1)
+    },
+  )
 })

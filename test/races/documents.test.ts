@@ -5,7 +5,7 @@ import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
 import { addTextDocument } from '../../src/knowledge/documents'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
-import { bucket, message, recordingQueue } from '../support/knowledge'
+import { bucket, message, recordingDocumentQueues } from '../support/knowledge'
 import { atOnce } from '../support/race-requests'
 import { CONCURRENCY, describeOnPostgres, reportFigures } from '../support/races'
 
@@ -24,7 +24,7 @@ describeOnPostgres('race: one document, many consumers', () => {
       (_, i) => `Paragraph ${i}: the return policy allows refunds within thirty days of purchase.`,
     ).join('\n\n')
     const doc = await addTextDocument(
-      { db, bucket: bucket(), queue: recordingQueue().queue },
+      { db, bucket: bucket(), queues: recordingDocumentQueues().queues },
       { customerId: kb.customerId, kbId: kb.id, title: 'Policy', text },
     )
 

@@ -4,6 +4,7 @@ import extractionWorker from '../../queues/extraction-worker'
 import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues/queue-names'
 import type { Executor } from '../../src/db/client'
 import { documentChunks, knowledgeDocuments } from '../../src/db/schema'
+import type { DocumentQueues } from '../../src/knowledge/document-lanes'
 import { embedQuery } from '../../src/knowledge/embeddings'
 import blankPdf from '../fixtures/knowledge/blank.pdf?inline'
 import corruptDocx from '../fixtures/knowledge/corrupt.docx?inline'
@@ -74,6 +75,26 @@ export function failingQueue(): Queue {
   }
   return { send: unavailable, sendBatch: unavailable } as unknown as Queue
 }
+
+/** Both documents lanes recording: `sent` holds every message in order, `lanes` each lane's. */
+export function recordingDocumentQueues() {
+  const main = recordingQueue()
+  const suspect = recordingQueue()
+  const sent: unknown[] = []
+  const tee = (lane: ReturnType<typeof recordingQueue>) =>
+    ({
+      send: async (body: unknown) => {
+        sent.push(body)
+        await lane.queue.send(body)
+      },
+      sendBatch: async () => {},
+    }) as unknown as Queue
+  const queues: DocumentQueues = { main: tee(main), suspect: tee(suspect) }
+  return { queues, sent, lanes: { main: main.sent, suspect: suspect.sent } }
+}
+
+/** Both documents lanes refusing every message. */
+export const failingDocumentQueues = (): DocumentQueues => ({ main: failingQueue(), suspect: failingQueue() })
 
 let sequence = 0
 export function message(documentId: string, attempts = 1) {

@@ -9,7 +9,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import { describe, inject } from 'vitest'
 import './provided'
 import extractionWorker from '../../queues/extraction-worker'
-import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE } from '../../queues/queue-names'
+import { DOCUMENT_DEAD_LETTER_QUEUE, DOCUMENT_QUEUE, SUSPECT_DOCUMENT_QUEUE } from '../../queues/queue-names'
 import type { Database } from '../../src/db/client'
 import worker from '../../src/index'
 import type { Bindings } from '../../src/types'
@@ -52,7 +52,7 @@ export function taggedWorker(tag: string, bindings: Partial<Bindings> = {}) {
       const batch = createMessageBatch(queue, messages)
       const ctx = createExecutionContext()
       // Documents are the extraction Worker's queues; the main Worker consumes the rest.
-      const documents = queue === DOCUMENT_QUEUE || queue === DOCUMENT_DEAD_LETTER_QUEUE
+      const documents = [DOCUMENT_QUEUE, SUSPECT_DOCUMENT_QUEUE, DOCUMENT_DEAD_LETTER_QUEUE].includes(queue)
       await (documents ? extractionWorker : worker).queue(batch, taggedEnv, ctx)
       return getQueueResult(batch, ctx)
     },

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { InvalidInput, PlanLimitReached, TooLarge, UnsupportedFileType } from '../../errors'
 import { bodyLimits } from '../../http/body-limit'
 import { refuseUnstorableBody } from '../../http/text-guard'
+import { documentQueues } from '../../knowledge/document-lanes'
 import {
   addTextDocument,
   type DocumentDeps,
@@ -43,7 +44,7 @@ const NOTICES: Record<string, string> = {
 const kbUrl = (id: string, notice?: keyof typeof NOTICES) => `/knowledge/${id}${notice ? `?notice=${notice}` : ''}`
 
 function documentDeps(c: Context<HonoEnv>): DocumentDeps {
-  return { db: c.var.services.database.db, bucket: c.env.UPLOADS, queue: c.env.DOCUMENT_QUEUE }
+  return { db: c.var.services.database.db, bucket: c.env.UPLOADS, queues: documentQueues(c.env) }
 }
 
 async function renderKnowledgeBase(

@@ -24,7 +24,15 @@ import {
 } from '../../support/bombs/pdf'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
-import { bucket, chunksOf, deliver, documentRow, fixture, message, recordingQueue } from '../../support/knowledge'
+import {
+  bucket,
+  chunksOf,
+  deliver,
+  documentRow,
+  fixture,
+  message,
+  recordingDocumentQueues,
+} from '../../support/knowledge'
 
 const MB = 1024 * 1024
 const TOO_BIG = 'The PDF unpacks to more than 50 MB (the limit)'
@@ -57,7 +65,7 @@ describe('PDF budgets through the document consumer', () => {
     const f = factories(db)
     const kb = await f.knowledgeBase()
     await f.subscription({ customerId: kb.customerId })
-    const deps = { db, bucket: bucket(), queue: recordingQueue().queue }
+    const deps = { db, bucket: bucket(), queues: recordingDocumentQueues().queues }
     const bomb = await uploadDocument(deps, {
       customerId: kb.customerId,
       kbId: kb.id,

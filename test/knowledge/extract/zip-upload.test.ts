@@ -3,7 +3,7 @@ import { uploadDocument } from '../../../src/knowledge/documents'
 import { HIDDEN_WORD, uncountedSecondDocument } from '../../support/bombs/zip'
 import { testDb } from '../../support/db'
 import { factories } from '../../support/factories'
-import { bucket, chunksOf, deliver, documentRow, message, recordingQueue } from '../../support/knowledge'
+import { bucket, chunksOf, deliver, documentRow, message, recordingDocumentQueues } from '../../support/knowledge'
 
 const MB = 1024 * 1024
 
@@ -18,7 +18,7 @@ describe('issue 21: a DOCX hiding a second word/document.xml from the end record
     // About 65 KB on disk; JSZip, trusting the directory over the end record, inflated 64 MB of it.
     const bytes = await uncountedSecondDocument(64 * MB)
     expect(bytes.byteLength).toBeLessThan(100 * 1024)
-    const deps = { db, bucket: bucket(), queue: recordingQueue().queue }
+    const deps = { db, bucket: bucket(), queues: recordingDocumentQueues().queues }
     const doc = await uploadDocument(deps, { customerId: kb.customerId, kbId: kb.id, fileName: 'handbook.docx', bytes })
 
     const result = await deliver([message(doc.id)])
