@@ -1,19 +1,11 @@
 // PDFs built to make pdf.js unpack or draw far more than their size: made in the test, so no large
 // fixture is committed.
 
+import { concatBytes } from '../bytes.ts'
+
 /** One byte per character (PDF syntax is bytes; `\x81` must stay one byte). */
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0))
 const MB = 1024 * 1024
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** `format`-compressed chunks (zlib `deflate` is what a PDF's FlateDecode holds). */
 export async function compressed(
@@ -34,7 +26,7 @@ export async function compressed(
     parts.push(value)
   }
   await writing
-  return join(parts)
+  return concatBytes(parts)
 }
 
 /** `unit` repeated `times` times, handed out a megabyte at a time. */
@@ -79,7 +71,7 @@ export function binaryPdfOf(objects: PdfObject[]): Uint8Array {
   for (const offset of offsets) tail += `${String(offset).padStart(10, '0')} 00000 n \n`
   tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${size}\n%%EOF\n`
   push(latin1(tail))
-  return join(parts)
+  return concatBytes(parts)
 }
 
 const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
@@ -117,7 +109,7 @@ export async function doubleFlateBombPdf(bytes: number) {
 export async function objectStreamBomb(bytes: number): Promise<Uint8Array> {
   const inner = await compressed(spaces(bytes))
   const header = latin1('5 0 ')
-  const body = join([
+  const body = concatBytes([
     latin1(`<< /Filter /FlateDecode /Length ${inner.length} >>\nstream\n`),
     inner,
     latin1('\nendstream\n'),

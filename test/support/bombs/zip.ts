@@ -2,6 +2,8 @@
 // with one thing changed, made in the test so that no hostile file is committed. The writer does
 // not use src/knowledge/extract/zip.ts, so the reader is checked against a zip it did not write.
 
+import { concatBytes } from '../bytes.ts'
+
 const utf8 = (s: string) => new TextEncoder().encode(s)
 
 /** Byte offsets of the fields the bombs change, from the start of each record. */
@@ -35,16 +37,6 @@ export function setU16(bytes: Uint8Array, at: number, value: number) {
 }
 export function setU32(bytes: Uint8Array, at: number, value: number) {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, value >>> 0, true)
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
 }
 
 /** CRC-32 (IEEE) over chunks. */
@@ -124,7 +116,7 @@ export async function zipLayout(
     let size = 0
     for (const chunk of chunks()) size += chunk.byteLength
     const crc = crc32(chunks())
-    const data = part.stored ? concat([...chunks()]) : await deflateRaw(chunks())
+    const data = part.stored ? concatBytes([...chunks()]) : await deflateRaw(chunks())
     const name = utf8(part.name)
     const extra = part.extra ?? new Uint8Array(0)
     const flags = 0x0800 | (part.dataDescriptor ? 0x0008 : 0)
@@ -187,7 +179,7 @@ export async function zipLayout(
   ev.setUint16(20, comment.length, true)
   end.set(comment, 22)
   for (const entry of entries) entry.central += offset
-  return { bytes: concat([...locals, ...centrals, end]), entries, directory: offset, end: offset + directorySize }
+  return { bytes: concatBytes([...locals, ...centrals, end]), entries, directory: offset, end: offset + directorySize }
 }
 
 export async function zipOfParts(parts: readonly PartSpec[]): Promise<Uint8Array> {
@@ -282,7 +274,7 @@ export async function overcountedDirectory(): Promise<Uint8Array> {
  */
 export async function prependedBytes(): Promise<Uint8Array> {
   const { bytes } = await zipLayout(docxParts())
-  return concat([utf8('#!/bin/sh\nexit 0\n'), bytes])
+  return concatBytes([utf8('#!/bin/sh\nexit 0\n'), bytes])
 }
 
 /** Bytes before the first entry with every offset moved to match (a self-extracting archive's stub). */
@@ -291,7 +283,7 @@ export async function stubBeforeFirstEntry(): Promise<Uint8Array> {
   const { bytes, entries, end } = await zipLayout(docxParts())
   for (const entry of entries) setU32(bytes, entry.central + CENTRAL.localOffset, entry.local + stub.length)
   setU32(bytes, end + END.directoryOffset, u32(bytes, end + END.directoryOffset) + stub.length)
-  return concat([stub, bytes])
+  return concatBytes([stub, bytes])
 }
 
 /** A second, complete end record inside the first one's comment: JSZip takes the later. */
@@ -303,7 +295,7 @@ export async function twoEndRecords(): Promise<Uint8Array> {
 
 /** Bytes after the end record that its comment length does not cover. */
 export async function bytesAfterEndRecord(): Promise<Uint8Array> {
-  return concat([await docxWithPicture(), utf8('trailing bytes')])
+  return concatBytes([await docxWithPicture(), utf8('trailing bytes')])
 }
 
 export async function splitAcrossDisks(): Promise<Uint8Array> {
@@ -362,7 +354,7 @@ export async function zip64(kind: 'end record' | 'locator' | 'extra field' | 'en
     // A ZIP64 end-of-directory locator just before the end record, the directory grown to cover it.
     const locator = new Uint8Array(20)
     setU32(locator, 0, 0x07064b50)
-    const withLocator = concat([bytes.subarray(0, end), locator, bytes.subarray(end)])
+    const withLocator = concatBytes([bytes.subarray(0, end), locator, bytes.subarray(end)])
     setU32(withLocator, end + 20 + END.directorySize, u32(bytes, end + END.directorySize) + 20)
     return withLocator
   }
@@ -431,8 +423,8 @@ export async function dotSegmentName(): Promise<Uint8Array> {
 /** Info-ZIP's Unicode path extra field: JSZip names the entry from it, not from the header. */
 export async function unicodePathField(): Promise<Uint8Array> {
   const parts = docxParts()
-  const value = concat([Uint8Array.of(1), new Uint8Array(4), utf8('[Content_Types].xml')])
-  const field = concat([Uint8Array.of(0x75, 0x70, value.length, 0), value])
+  const value = concatBytes([Uint8Array.of(1), new Uint8Array(4), utf8('[Content_Types].xml')])
+  const field = concatBytes([Uint8Array.of(0x75, 0x70, value.length, 0), value])
   parts[0] = { ...parts[0]!, extra: field }
   return zipOfParts(parts)
 }
