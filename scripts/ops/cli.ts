@@ -666,7 +666,7 @@ const USAGE_COLUMNS_TEMPLATE = {
  * export holds every customer's email for a `=HYPERLINK(...)` agent name to send away. Numbers are
  * ours (a negative one is no formula) and stay as they are.
  */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   if (typeof value === 'number') return String(value)
   const raw = value == null ? '' : String(value)
   const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw

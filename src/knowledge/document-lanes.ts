@@ -11,7 +11,7 @@ export type DocumentLane = 'main' | 'suspect'
 export type DocumentQueues = Record<DocumentLane, Queue>
 
 /** How long a document that failed on a limit keeps its customer's new documents on the suspect lane. */
-export const SUSPECT_AFTER_LIMIT_FAILURE_HOURS = 24
+const SUSPECT_AFTER_LIMIT_FAILURE_HOURS = 24
 /**
  * A customer's documents in flight (`pending`/`processing`) that may sit on the main lane; the next
  * goes to the suspect lane, so a new attacker's burst takes at most this many places before others.

@@ -151,7 +151,7 @@ export async function getDocument(db: Executor, customerId: string, documentId: 
  * Why a document that failed on an extraction limit is not re-indexed: a run would break the same
  * limit again, taking another slot of the extraction Worker. Support can still retry it.
  */
-export function reindexRefusedMessage(errorMessage: string | null): string {
+function reindexRefusedMessage(errorMessage: string | null): string {
   const reason = (errorMessage ?? 'The file breaks a processing limit').trim().replace(/\.?$/, '.')
   return `This document stays failed: ${reason} Re-indexing it would stop the same way. If the file should be readable, contact support: they can retry it.`
 }
@@ -169,9 +169,8 @@ export async function reindexDocument(deps: DocumentDeps, customerId: string, do
     .where(and(eq(knowledgeDocuments.id, doc.id), eq(knowledgeDocuments.failedOnLimits, false)))
     .returning()
   if (!updated) {
-    const current = await getDocument(deps.db, customerId, documentId)
-    throw new Conflict(reindexRefusedMessage(current.errorMessage), {
-      nextStep: { label: 'Back to the knowledge base', href: `/knowledge/${current.knowledgeBaseId}` },
+    throw new Conflict(reindexRefusedMessage(doc.errorMessage), {
+      nextStep: { label: 'Back to the knowledge base', href: `/knowledge/${doc.knowledgeBaseId}` },
     })
   }
   try {

@@ -15,7 +15,7 @@ const BLOCKS: Record<string, { end: string; range: boolean; to: 'int' | 'string'
 }
 
 /** The words that make a stream worth parsing as a CMap (codespace ranges build no entries). */
-export const CMAP_KEYWORDS = Object.keys(BLOCKS)
+const CMAP_KEYWORDS = Object.keys(BLOCKS)
 
 /**
  * The entries pdf.js's parseCMap would map for `bytes`, read the way it reads them: a malformed

@@ -2,6 +2,8 @@
 // data: decoding stops where pdf.js's would fail), one chunk at a time so that nothing but a small
 // window is ever held. Used only to measure what pdf.js would unpack, never to read the text.
 
+import { hexValue, isWhitespace } from './pdf-syntax'
+
 /** Output is handed on in chunks of this size; a decoder reuses its chunk once the next one is asked for. */
 const CHUNK = 32 * 1024
 
@@ -303,15 +305,13 @@ export function* lzwDecode(source: ByteSource, earlyChange: number): Generator<U
   if (out.length > 0) yield out.take()
 }
 
-const isPdfWhitespace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0
-
 /** ASCII85Decode: at most 4 bytes out for 1 in (`z`), ends at `~`. */
 export function* ascii85Decode(source: ByteSource): Generator<Uint8Array> {
   const out = new Output()
   const group: number[] = []
   for (;;) {
     let b = source.byte()
-    while (isPdfWhitespace(b)) b = source.byte()
+    while (isWhitespace(b)) b = source.byte()
     if (b < 0 || b === 0x7e) break
     if (b === 0x7a && group.length === 0) {
       for (let i = 0; i < 4; i++) out.chunk[out.length++] = 0
@@ -333,9 +333,6 @@ export function* ascii85Decode(source: ByteSource): Generator<Uint8Array> {
   if (out.length > 0) yield out.take()
 }
 
-const hexDigit = (b: number) =>
-  b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x41 && b <= 0x46 ? b - 55 : b >= 0x61 && b <= 0x66 ? b - 87 : -1
-
 /** ASCIIHexDecode: half as many bytes out as hex digits in; ends at `>`. */
 export function* asciiHexDecode(source: ByteSource): Generator<Uint8Array> {
   const out = new Output()
@@ -343,7 +340,7 @@ export function* asciiHexDecode(source: ByteSource): Generator<Uint8Array> {
   for (;;) {
     const b = source.byte()
     if (b < 0 || b === 0x3e) break
-    const digit = hexDigit(b)
+    const digit = hexValue(b)
     if (digit < 0) continue
     if (high < 0) {
       high = digit

@@ -23,7 +23,7 @@ export class PdfString {}
 export type PdfValue = number | PdfName | PdfRef | PdfKeyword | PdfString | PdfValue[] | PdfDict
 export type PdfDict = Map<string, PdfValue>
 
-const isWhitespace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0
+export const isWhitespace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0
 const isDelimiter = (b: number) =>
   b === 0x28 ||
   b === 0x29 ||
@@ -35,7 +35,7 @@ const isDelimiter = (b: number) =>
   b === 0x7d ||
   b === 0x2f ||
   b === 0x25
-export const isRegular = (b: number) => b >= 0 && !isWhitespace(b) && !isDelimiter(b)
+const isRegular = (b: number) => b >= 0 && !isWhitespace(b) && !isDelimiter(b)
 
 /** Deeper than this, pdf.js itself runs out of stack; such a file is refused rather than guessed at. */
 const MAX_NESTING = 100
@@ -141,7 +141,7 @@ export class Lexer {
   }
 }
 
-const hexValue = (b: number) =>
+export const hexValue = (b: number) =>
   b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x41 && b <= 0x46 ? b - 55 : b >= 0x61 && b <= 0x66 ? b - 87 : -1
 
 /**
