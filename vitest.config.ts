@@ -9,6 +9,12 @@ export const TEST_SECRETS = {
   OPENAI_API_KEY: 'sk-test-fake',
 }
 
+export const EDGE_CONFIRM_EVERY_ANSWER = {
+  EDGE_ISOLATE_TTL_MS: '0',
+  EDGE_VERIFY_AFTER_MS: '0',
+  EDGE_VERIFY_SYNC_AFTER_MS: '0',
+}
+
 /**
  * The critical paths of spec 11.6, each one glob (picomatch, relative to the repository) so
  * vitest's threshold and the figure `scripts/coverage-summary.ts` prints cover the same files.
@@ -72,6 +78,11 @@ export default defineConfig({
                 APP_ENV: 'test',
                 LOG_LEVEL: 'warn',
                 APP_ORIGIN: 'http://localhost',
+                // The suite's scenarios edit the database directly between two calls, which production
+                // reflects within 10 s (src/edge/freshness.ts). Here every hot-path answer is confirmed
+                // against Postgres first (one statement, as before), so they see each edit at once;
+                // test/edge/ runs the production timings.
+                ...EDGE_CONFIRM_EVERY_ANSWER,
                 DATABASE_URL: inject('databaseUrl'),
                 LOCAL_WS_PROXY: inject('wsProxy'),
                 OPENAI_BASE_URL: inject('embeddingsUrl'),

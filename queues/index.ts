@@ -1,3 +1,5 @@
+import { dbSettingsOf } from '../src/db/client'
+import { edgePublisher } from '../src/edge/publish'
 import { beginInvocation } from '../src/platform/invocation'
 import type { Bindings } from '../src/types'
 import { USAGE_DEAD_LETTER_QUEUE, USAGE_QUEUE } from './queue-names'
@@ -16,8 +18,16 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, _
     return
   }
   const { config, logger } = invocation
-  if (batch.queue === USAGE_QUEUE) return consumeUsage(batch, { config, logger, deadLetter: false })
-  if (batch.queue === USAGE_DEAD_LETTER_QUEUE) return consumeUsage(batch, { config, logger, deadLetter: true })
+  const edge = edgePublisher(env, dbSettingsOf(config), logger)
+  const usage = async (deadLetter: boolean) => {
+    try {
+      await consumeUsage(batch, { config, logger, deadLetter, edge })
+    } finally {
+      await edge.flush()
+    }
+  }
+  if (batch.queue === USAGE_QUEUE) return usage(false)
+  if (batch.queue === USAGE_DEAD_LETTER_QUEUE) return usage(true)
   logger.error('message from an unknown queue; retrying later', { messages: batch.messages.length })
   batch.retryAll({ delaySeconds: 300 })
 }

@@ -1,5 +1,6 @@
 import { ingestUsageBatch } from '../src/billing/rules/usage-ingest'
 import { usageQueueMessageSchema } from '../src/billing/rules/usage-queue'
+import type { EdgePublisher } from '../src/edge/publish'
 import type { AppConfig } from '../src/env'
 import type { Logger } from '../src/platform/logger'
 import { consumeEachMessage } from './each-message'
@@ -12,13 +13,13 @@ import { consumeEachMessage } from './each-message'
  */
 export async function consumeUsage(
   batch: MessageBatch<unknown>,
-  deps: { config: AppConfig; logger: Logger; deadLetter: boolean },
+  deps: { config: AppConfig; logger: Logger; deadLetter: boolean; edge?: EdgePublisher },
 ): Promise<void> {
   await consumeEachMessage(
     batch,
     { ...deps, kind: 'usage message', schema: usageQueueMessageSchema, describe: () => ({}) },
     async (body, message, db) => {
-      const result = await ingestUsageBatch(db, body.reports)
+      const result = await ingestUsageBatch(db, body.reports, new Date(), deps.edge)
       const notCounted = result.errors.filter((e) => e.reason !== 'duplicate_request_id')
       deps.logger[deps.deadLetter || notCounted.length > 0 ? 'warn' : 'info']('queued usage ingested', {
         message_id: message.id,

@@ -20,6 +20,15 @@ export const envSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   /** Overrides STATEMENT_TIMEOUT_MS (both kinds of work); the timeout tests set a short one. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  /**
+   * The hot path at the edge (src/edge/): `off` sends validate-key, config and can-respond to Postgres
+   * as before, a switch for an incident. The timings are src/edge/freshness.ts's; tests shorten them.
+   */
+  EDGE_STATE: z.enum(['on', 'off']).default('on'),
+  EDGE_ISOLATE_TTL_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  EDGE_VERIFY_AFTER_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  EDGE_VERIFY_SYNC_AFTER_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  EDGE_MAX_STALE_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   HUB_SERVICE_SECRET: secretList(
     'HUB_SERVICE_SECRET',
     z.string().min(32, 'each HUB_SERVICE_SECRET entry must be at least 32 characters'),

@@ -1,5 +1,8 @@
 import { handleQueue } from '../queues'
 import { createApp } from './app'
+
+export { CustomerState } from './edge/customer-state'
+
 import { handleScheduled } from './jobs/scheduled'
 import type { Bindings } from './types'
 

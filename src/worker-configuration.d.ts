@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	SUSPECT_DOCUMENT_QUEUE: Queue;
 	USAGE_QUEUE: Queue;
 	SEARCH_RATE_LIMITER: RateLimit;
+	CUSTOMER_STATE: DurableObjectNamespace<import("./index").CustomerState>;
 	ASSETS: Fetcher;
 	APP_ENV: "production";
 	OPENAI_EMBEDDING_MODEL: "text-embedding-3-small";

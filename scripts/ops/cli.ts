@@ -193,6 +193,29 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   }
 }
 
+/**
+ * After a change commits: asks the hub (HUB_URL, with the first HUB_SERVICE_SECRET) to reload the
+ * customer's hot-path state now. Without HUB_URL, or when the hub cannot be reached, the edge still
+ * finds the change within 10 s by its version check; the operator is told so only in that failure.
+ */
+async function tellTheEdge(ctx: Context, customerId: string) {
+  const hub = ctx.io.env.HUB_URL?.replace(/\/+$/, '')
+  const secret = ctx.io.env.HUB_SERVICE_SECRET?.split(',')[0]?.trim()
+  if (!hub || !secret) return
+  const failed = (why: string) =>
+    ctx.io.err(`The hub was not told (${why}); the edge picks the change up within 10 s anyway.`)
+  try {
+    const res = await fetch(`${hub}/api/internal/customers/${customerId}/state/refresh`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${secret}` },
+      signal: AbortSignal.timeout(5_000),
+    })
+    if (!res.ok) failed(`HTTP ${res.status}`)
+  } catch (error) {
+    failed(failureReason(error))
+  }
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -430,6 +453,7 @@ const commands = {
   async suspend(ctx: Context, rest: string[]) {
     const ref = await findCustomer(ctx.db, one(rest, 'customer'))
     const result = await suspendCustomer(ctx.db, ref, ctx.operator, ctx.values.reason)
+    await tellTheEdge(ctx, ref.id)
     print(ctx, { customer_id: ref.id, suspended: true, ...snake(result) }, () =>
       result.wasActive ? `Suspended ${ref.email}.` : `${ref.email} was already suspended (recorded again).`,
     )
@@ -438,6 +462,7 @@ const commands = {
   async resume(ctx: Context, rest: string[]) {
     const ref = await findCustomer(ctx.db, one(rest, 'customer'))
     const result = await resumeCustomer(ctx.db, ref, ctx.operator, ctx.values.reason)
+    await tellTheEdge(ctx, ref.id)
     print(
       ctx,
       { customer_id: ref.id, suspended: false, ...snake(result) },
@@ -452,6 +477,7 @@ const commands = {
     const cents = parseDollars(amount)
     const ref = await findCustomer(ctx.db, who)
     const result = await creditCustomer(ctx.db, ref, cents, ctx.operator, ctx.values.reason)
+    await tellTheEdge(ctx, ref.id)
     print(
       ctx,
       { customer_id: ref.id, amount_cents: cents, ...snake(result) },

@@ -42,11 +42,17 @@ export interface ApiKeyOwner {
 /** Compared against when no agent has the key's prefix, so a miss costs the same as a wrong secret. */
 const NO_SUCH_HASH = '0'.repeat(64)
 
+/** The agent a key of our format opens, with its customer's standing; null for no such key. */
+export interface ApiKeyRecord {
+  owner: ApiKeyOwner
+  customerActive: boolean
+}
+
 /**
- * The agent whose API key `key` is, or null for an unknown, malformed or wrong key, for a key of a
- * suspended customer (its keys open nothing), and when `scopedTo` names another agent.
+ * The agent whose API key `key` is, in one statement (none for a key not of our format): null for
+ * an unknown or wrong key. A miss costs the same hash comparison as a wrong secret.
  */
-export async function findApiKeyOwner(db: Executor, key: string, scopedTo?: string): Promise<ApiKeyOwner | null> {
+export async function lookupApiKey(db: Executor, key: string): Promise<ApiKeyRecord | null> {
   const prefix = apiKeyPrefixOf(key)
   if (!prefix) return null
   const [agent] = await db
@@ -66,8 +72,25 @@ export async function findApiKeyOwner(db: Executor, key: string, scopedTo?: stri
     .where(eq(agentInstances.apiKeyPrefix, prefix))
     .limit(1)
   const hashMatches = await timingSafeEqualStrings(await hashApiKey(key), agent?.apiKeyHash ?? NO_SUCH_HASH)
-  if (!agent || !hashMatches || !agent.customerActive) return null
-  if (scopedTo !== undefined && scopedTo.toLowerCase() !== agent.id) return null
-  const { apiKeyHash: _hash, customerActive: _active, ...owner } = agent
-  return owner
+  if (!agent || !hashMatches) return null
+  const { apiKeyHash: _hash, customerActive, ...owner } = agent
+  return { owner, customerActive }
+}
+
+/**
+ * What validate-key answers for a key's record: its owner, or null for no record, a key of a
+ * suspended customer (its keys open nothing), and when `scopedTo` names another agent.
+ */
+export function keyOwnerFor(
+  record: { owner: ApiKeyOwner; customerActive: boolean } | null,
+  scopedTo?: string,
+): ApiKeyOwner | null {
+  if (!record?.customerActive) return null
+  if (scopedTo !== undefined && scopedTo.toLowerCase() !== record.owner.id) return null
+  return record.owner
+}
+
+/** {@link lookupApiKey} judged by {@link keyOwnerFor}. */
+export async function findApiKeyOwner(db: Executor, key: string, scopedTo?: string): Promise<ApiKeyOwner | null> {
+  return keyOwnerFor(await lookupApiKey(db, key), scopedTo)
 }

@@ -8,7 +8,7 @@ import type { HonoEnv } from '../types'
 export const billingWebhook = new Hono<HonoEnv>()
 
 billingWebhook.on('POST', ['/billing/webhook/', '/billing/webhook'], async (c) => {
-  const { config, logger, database } = c.var.services
+  const { config, logger, database, edge } = c.var.services
   const event = await verifyStripeEvent(
     await c.req.text(),
     c.req.header('Stripe-Signature'),
@@ -17,7 +17,10 @@ billingWebhook.on('POST', ['/billing/webhook/', '/billing/webhook'], async (c) =
     logger.warn('stripe webhook rejected', { reason: error instanceof Error ? error.message : 'unknown' })
     throw error
   })
-  const outcome = await processStripeEvent({ db: database.db, stripe: () => createStripe(config) }, event)
+  const outcome = await processStripeEvent(
+    { db: database.db, stripe: () => createStripe(config), changed: edge.changed },
+    event,
+  )
   logger.info('stripe event', { stripe_event: event.id, stripe_event_type: event.type, outcome })
   return c.json({ received: true, outcome })
 })

@@ -15,6 +15,12 @@ export interface DbSettings {
   DATABASE_STATEMENT_TIMEOUT_MS?: number
 }
 
+/** Only the database settings of a configuration (to hand to another object, never the secrets beside them). */
+export function dbSettingsOf(config: DbSettings): DbSettings {
+  const { DATABASE_URL, LOCAL_WS_PROXY, DATABASE_QUERY_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS } = config
+  return { DATABASE_URL, LOCAL_WS_PROXY, DATABASE_QUERY_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS }
+}
+
 /**
  * How long the driver waits for the answer to one statement before it gives up with an error that
  * reads as "database unavailable": a database that stops answering mid-query (a half-open

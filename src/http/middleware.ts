@@ -14,11 +14,13 @@ export const init = (): MiddlewareHandler<HonoEnv> => async (c, next) => {
   // The problems are in the log (beginInvocation wrote them); the public learns only that we are unavailable.
   if (!invocation.ok) throw new HttpError('BAD_ENVIRONMENT', UNAVAILABLE)
   const { config, logger } = invocation
-  const services = createServices(config, logger)
+  const services = createServices(config, logger, c.env)
   c.set('services', services)
   const started = Date.now()
   try {
     await next()
+    // Before the answer leaves: whoever made a change sees it on the hot path when they get it.
+    await services.edge.flush()
   } finally {
     const statements = services.statementCount()
     if (statements > 0) c.header('Server-Timing', `db;desc="${statements} statements"`, { append: true })

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client'
+import type { EdgePublisher } from '../edge/publish'
 import type { AppConfig } from '../env'
 import type { DocumentQueues } from '../knowledge/document-lanes'
 import type { NotificationSender } from '../notifications/sender'
@@ -12,6 +13,8 @@ export interface JobContext {
   sender: NotificationSender
   /** Where documents to (re)process go, one queue per lane (src/knowledge/document-lanes.ts). */
   documentQueues: DocumentQueues
+  /** Customers a job changed, told to their hot-path state objects when the run ends. */
+  edge: EdgePublisher
   now: Date
 }
 

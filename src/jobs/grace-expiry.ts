@@ -13,7 +13,7 @@ import { JOB_BATCH_SIZE, type JobContext } from './context'
  * disabled (`disabled_reason = 'grace_expired'`) and a notification; everyone's grace is cleared.
  * A second run for the same time finds nothing left to do.
  */
-export async function runGraceExpiry({ db, config, logger, sender, now }: JobContext) {
+export async function runGraceExpiry({ db, config, logger, sender, edge, now }: JobContext) {
   const due = await db
     .select({ id: customers.id })
     .from(customers)
@@ -24,6 +24,7 @@ export async function runGraceExpiry({ db, config, logger, sender, now }: JobCon
   let disabledCustomers = 0
   for (const { id } of due) {
     const disabled = await db.transaction((tx) => expireGrace(tx, id, now, config.APP_ORIGIN))
+    edge.changed(id)
     if (disabled) disabledCustomers++
   }
   const delivered = await deliverPending(db, sender, logger)

@@ -1,4 +1,5 @@
-import { createDb } from '../db/client'
+import { createDb, dbSettingsOf } from '../db/client'
+import { edgePublisher } from '../edge/publish'
 import { documentQueues } from '../knowledge/document-lanes'
 import { createSender } from '../notifications/senders'
 import { beginInvocation } from '../platform/invocation'
@@ -30,6 +31,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
     return
   }
   const handle = createDb(config, logger, 'background')
+  const edge = edgePublisher(env, dbSettingsOf(config), logger)
   try {
     const context = {
       db: handle.db,
@@ -37,6 +39,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       logger,
       sender: createSender(config),
       documentQueues: documentQueues(env),
+      edge,
       now: new Date(controller.scheduledTime),
     }
     for (const job of cronJobs) await job(context)
@@ -44,6 +47,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
     logger.error('scheduled job failed', { error })
     throw error
   } finally {
+    await edge.flush()
     await handle.close()
   }
 }

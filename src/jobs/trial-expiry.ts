@@ -8,7 +8,7 @@ import { JOB_BATCH_SIZE, type JobContext } from './context'
  * Trials past `trial_ends_at` become `expired` and the customer is told. Only the hub's own trials:
  * a trial Stripe runs ends in Stripe, and its webhook says what it became.
  */
-export async function runTrialExpiry({ db, config, logger, sender, now }: JobContext) {
+export async function runTrialExpiry({ db, config, logger, sender, edge, now }: JobContext) {
   const ended = await db
     .select({
       id: subscriptions.id,
@@ -51,6 +51,7 @@ export async function runTrialExpiry({ db, config, logger, sender, now }: JobCon
       )
       expired++
     })
+    edge.changed(trial.customerId)
   }
   const delivered = await deliverPending(db, sender, logger)
   logger.info('trial expiry', { expired, ...delivered })

@@ -3,6 +3,7 @@ import { newInternalApp } from './app'
 import { serviceAuth } from './auth'
 import { registerCanRespond } from './routes/can-respond'
 import { registerConfig } from './routes/config'
+import { registerCustomerStateRefresh } from './routes/customer-state-refresh'
 import { registerIntegrationRoutes } from './routes/integrations'
 import { registerKnowledgeSearchRoutes } from './routes/knowledge-search'
 import { serviceSecurity } from './routes/schemas'
@@ -33,5 +34,6 @@ export function createInternalApi() {
   registerUsageBatch(api)
   registerKnowledgeSearchRoutes(api)
   registerIntegrationRoutes(api)
+  registerCustomerStateRefresh(api)
   return api
 }

@@ -35,6 +35,7 @@ export const CAN_RESPOND_REASONS = [
   'payment_failed_grace',
   'over_limit_balance',
   'over_limit_grace',
+  'state_unavailable',
 ] as const
 export type CanRespondReason = (typeof CAN_RESPOND_REASONS)[number]
 
@@ -134,6 +135,31 @@ export function decideCanRespond(snapshot: BillingSnapshot, now: Date = new Date
     'over_limit',
     `The plan's ${limitNames} is reached for this billing period and no grace period is running.`,
   )
+}
+
+/**
+ * The answer when the customer's state cannot be confirmed (src/edge/: Postgres unreachable for
+ * longer than the edge may answer from its copy, or a change it was told of not loaded yet): no,
+ * never yes from state that may be stale. The figures are unknown, so they are empty.
+ */
+export function stateUnavailable(reason: string): CanRespond {
+  return {
+    allowed: false,
+    in_grace_period: false,
+    reason,
+    reason_code: 'state_unavailable',
+    grace_period_ends_at: null,
+    usage_remaining: {},
+    usage: { messages: 0, tokens: 0, input_tokens: 0, output_tokens: 0 },
+    limits: {},
+    over_limit: [],
+    extra_balance_cents: 0,
+    subscription_status: null,
+    plan: null,
+    period_start: null,
+    period_end: null,
+    trial_ends_at: null,
+  }
 }
 
 export type AgentCanRespond = CanRespond & { agent_id: string; customer_id: string; agent_is_active: boolean }

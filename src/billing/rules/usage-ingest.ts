@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Executor } from '../../db/client'
+import type { UsageTotals } from '../../edge/types'
 import { enterGracePeriods } from './grace-period'
 import { crossesLimit, overageCents } from './overage'
 import { normalizeLimits } from './plan-limits'
@@ -27,6 +28,10 @@ const customerChange = z.object({
   before_tokens: z.coerce.number(),
   added_messages: z.coerce.number(),
   added_tokens: z.coerce.number(),
+  before_input_tokens: z.coerce.number(),
+  before_output_tokens: z.coerce.number(),
+  added_input_tokens: z.coerce.number(),
+  added_output_tokens: z.coerce.number(),
   balance_cents: z.coerce.number(),
   grace_running: z.boolean(),
   is_current: z.boolean(),
@@ -138,7 +143,8 @@ function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date
     ), added AS (
       SELECT customer_id, period_start, period_end, plan_id,
         bool_or(period_start >= current_period_start AND period_start < current_period_end) AS is_current,
-        sum(messages) AS messages, sum(input_tokens + output_tokens) AS tokens
+        sum(messages) AS messages, sum(input_tokens + output_tokens) AS tokens,
+        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
       FROM counted GROUP BY customer_id, period_start, period_end, plan_id
     )
     SELECT
@@ -153,6 +159,10 @@ function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date
           'before_tokens', u.tokens,
           'added_messages', ad.messages,
           'added_tokens', ad.tokens,
+          'before_input_tokens', u.input_tokens,
+          'before_output_tokens', u.output_tokens,
+          'added_input_tokens', ad.input_tokens,
+          'added_output_tokens', ad.output_tokens,
           'balance_cents', coalesce(b.balance_cents, 0),
           'grace_running', coalesce(c.grace_period_ends_at > ${now.toISOString()}::timestamptz, false),
           'is_current', ad.is_current,
@@ -166,7 +176,8 @@ function ingestStatement(reports: ValidReport[], now: Date, oldestAccepted: Date
          WHERE bp.customer_id = ad.customer_id AND bp.period_start > ad.period_start
        ) next
        CROSS JOIN LATERAL (
-         SELECT coalesce(sum(r.messages), 0) AS messages, coalesce(sum(r.input_tokens + r.output_tokens), 0) AS tokens
+         SELECT coalesce(sum(r.messages), 0) AS messages, coalesce(sum(r.input_tokens + r.output_tokens), 0) AS tokens,
+           coalesce(sum(r.input_tokens), 0) AS input_tokens, coalesce(sum(r.output_tokens), 0) AS output_tokens
          FROM usage_records r
          WHERE r.customer_id = ad.customer_id
            AND r.period_start >= ad.period_start
@@ -222,6 +233,12 @@ function chargeBalances(charges: OverageCharge[]) {
     FROM x JOIN charged USING (customer_id)`
 }
 
+/** Told what a committed batch changed: the current period's totals, or a customer whose standing moved. */
+export interface UsageListener {
+  usage(customerId: string, totals: UsageTotals): void
+  changed(customerId: string): void
+}
+
 /**
  * Ingests up to a batch of usage reports in one transaction and a constant number of statements:
  * lock the customers, insert + aggregate, then (only when needed) start grace periods and charge
@@ -231,9 +248,11 @@ export async function ingestUsageBatch(
   db: Executor,
   reports: readonly unknown[],
   now: Date = new Date(),
+  listener?: UsageListener,
 ): Promise<UsageBatchResult> {
   const { valid, errors } = screenReports(reports, now)
   if (valid.length > 0) {
+    const told: Array<() => void> = []
     const rejected = await db.transaction(async (tx) => {
       const locked = await tx.execute<{ id: string; settings: Record<string, unknown> | null }>(
         lockCustomers([...new Set(valid.map((r) => r.agentId))]),
@@ -269,8 +288,23 @@ export async function ingestUsageBatch(
         })),
       )
       if (charges.length > 0) await tx.execute(chargeBalances(charges))
+      const standingMoved = new Set([...graceNeeded, ...charges.map((c) => c.customer_id)])
+      for (const c of result.changes ?? []) {
+        if (standingMoved.has(c.customer_id)) told.push(() => listener?.changed(c.customer_id))
+        else if (c.is_current) {
+          const totals = {
+            periodStart: Date.parse(c.period_start),
+            messages: c.before_messages + c.added_messages,
+            inputTokens: c.before_input_tokens + c.added_input_tokens,
+            outputTokens: c.before_output_tokens + c.added_output_tokens,
+          }
+          told.push(() => listener?.usage(c.customer_id, totals))
+        }
+      }
       return result.rejected ?? []
     })
+    // Only now that it committed (a rolled-back batch tells nobody anything).
+    for (const tell of told) tell()
     const byIndex = new Map(valid.map((r) => [r.index, r.requestId]))
     for (const r of rejected) {
       const reason = r.reason as RejectionReason

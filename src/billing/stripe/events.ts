@@ -24,6 +24,8 @@ export interface EventDeps {
   db: Database
   /** Built only when an event needs to read from Stripe. */
   stripe: () => Stripe
+  /** Told which customer an applied event changed, once it committed (the hot path's copy reloads). */
+  changed?: (customerId: string) => void
 }
 
 /**
@@ -43,7 +45,8 @@ export async function processStripeEvent(deps: EventDeps, event: Stripe.Event): 
     if (error instanceof ZodError) throw unexpectedShape(event, error)
     throw error
   }
-  return deps.db.transaction(async (tx) => {
+  let changedCustomer: string | undefined
+  const outcome = await deps.db.transaction(async (tx) => {
     const recorded = await tx
       .insert(stripeEvents)
       .values({ id: event.id, type: event.type, status: 'processed', stripeCreatedAt: stateAt })
@@ -57,8 +60,11 @@ export async function processStripeEvent(deps: EventDeps, event: Stripe.Event): 
         .set({ status: outcome, customerId: customerId ?? null })
         .where(eq(stripeEvents.id, event.id))
     }
+    if (outcome === 'processed') changedCustomer = customerId
     return outcome
   })
+  if (changedCustomer) deps.changed?.(changedCustomer)
+  return outcome
 }
 
 function unexpectedShape(event: Stripe.Event, error: ZodError) {

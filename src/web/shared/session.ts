@@ -84,6 +84,9 @@ export const requireCustomer = (): MiddlewareHandler<HonoEnv> => async (c, next)
   if (!current) return loginRedirect(c)
   await verifyCsrf(c, current.session.csrfToken)
   await next()
+  // Whatever a customer's form changed (an agent switched, a key rotated, a knowledge base linked),
+  // the hot path's copy of the customer reloads before the page answers (src/edge/publish.ts).
+  if (isUnsafeMethod(c)) c.var.services.edge.changed(current.customer.id)
 }
 
 /** The logged-in customer and session; only inside routes behind `requireCustomer()`. */

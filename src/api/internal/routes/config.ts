@@ -1,8 +1,11 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
-import { agentConfigFromRow, readAgentConfigRow } from '../../../agents/config'
+import { agentConfigFromRow } from '../../../agents/config'
+import { readAgentRow, STATE_UNAVAILABLE_MESSAGE, Unconfirmed } from '../../../edge/hot-path'
+import { Unavailable } from '../../../errors'
 import type { HonoEnv } from '../../../types'
 import { agentIdHeader, assertCallerMayAct, customerSuspended } from '../auth'
-import { agentHeader, agentIdParams, canRespondSchema, errorResponses, internalRoute } from './schemas'
+import { servedFrom } from '../served-from'
+import { agentHeader, agentIdParams, asOfSchema, canRespondSchema, errorResponses, internalRoute } from './schemas'
 
 export const agentConfigSchema = z
   .object({
@@ -17,6 +20,7 @@ export const agentConfigSchema = z
     embed_domains: z.array(z.string()),
     configuration: z.record(z.string(), z.unknown()),
     config_version: z.string(),
+    as_of: asOfSchema,
   })
   .openapi('AgentConfig')
 
@@ -45,7 +49,10 @@ export function registerConfig(api: OpenAPIHono<HonoEnv>) {
   api.openapi(configRoute, async (c) => {
     const callerId = agentIdHeader(c.req.header('X-Agent-Instance-ID'))
     const { agent_id } = c.req.valid('param')
-    const row = await readAgentConfigRow(c.var.services.database.db, callerId, agent_id)
+    const read = await readAgentRow({ env: c.env, services: c.var.services }, 'config', agent_id, callerId)
+    servedFrom(c, read.source)
+    if (read.value instanceof Unconfirmed) throw new Unavailable(STATE_UNAVAILABLE_MESSAGE)
+    const row = read.value
     assertCallerMayAct(row, callerId)
     if (row.customer_is_active !== true) throw customerSuspended()
     const config = await agentConfigFromRow(row)
@@ -53,6 +60,6 @@ export function registerConfig(api: OpenAPIHono<HonoEnv>) {
     c.header('ETag', etag)
     c.header('Cache-Control', 'no-cache')
     if (matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) return c.body(null, 304)
-    return c.json(config, 200)
+    return c.json({ ...config, as_of: read.asOf.toISOString() }, 200)
   })
 }

@@ -56,6 +56,12 @@ export const internalRoute = <P extends string, R extends Omit<RouteConfig, 'pat
   route: R,
 ) => createRoute({ ...route, security: serviceSecurity })
 
+/** When the state behind a hot-path answer was last confirmed against Postgres (ISO 8601). */
+export const asOfSchema = z.string().openapi({
+  description:
+    'When the state this answer is decided on was last confirmed against the database; the edge may answer from a copy (README "The hot path at the edge")',
+})
+
 const metricMap = z.object({ messages: z.number().optional(), tokens: z.number().optional() })
 
 export const canRespondSchema = z

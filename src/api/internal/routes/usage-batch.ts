@@ -86,7 +86,7 @@ export function registerUsageBatch(api: OpenAPIHono<HonoEnv>) {
     const { database, logger } = c.var.services
     let result: Awaited<ReturnType<typeof ingestUsageBatch>>
     try {
-      result = await ingestUsageBatch(database.db, reports)
+      result = await ingestUsageBatch(database.db, reports, new Date(), c.var.services.edge)
     } catch (error) {
       // Anything else (a database error, a bug) goes to the central error handler (src/http/error-handler.ts).
       if (!isDatabaseUnavailable(error)) throw error

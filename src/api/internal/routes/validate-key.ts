@@ -1,7 +1,9 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
-import { findApiKeyOwner } from '../../../agents/api-keys'
+import { keyOwnerFor } from '../../../agents/api-keys'
+import { readKeyRecord } from '../../../edge/hot-path'
 import { HttpError } from '../../../http/errors'
 import type { HonoEnv } from '../../../types'
+import { servedFrom } from '../served-from'
 import { errorResponses, internalRoute } from './schemas'
 
 export const validateKeySchema = z
@@ -51,7 +53,9 @@ export function registerValidateKey(api: OpenAPIHono<HonoEnv>) {
   api.openapi(validateKeyRoute, async (c) => {
     const key = c.req.header('X-API-Key')
     if (key === undefined) throw new HttpError('BAD_REQUEST', 'Send the API key to check in X-API-Key')
-    const agent = await findApiKeyOwner(c.var.services.database.db, key, c.req.header('X-Agent-Instance-ID'))
+    const read = await readKeyRecord({ env: c.env, services: c.var.services }, key)
+    servedFrom(c, read.source)
+    const agent = keyOwnerFor(read.value, c.req.header('X-Agent-Instance-ID'))
     if (!agent) return c.json(INVALID, 200)
     return c.json(
       {
