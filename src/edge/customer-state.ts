@@ -153,7 +153,7 @@ export class CustomerState extends DurableObject<Bindings> {
 
   /**
    * Confirms or replaces the copy with one statement (the snapshot comes back only when the version
-   * moved); one reload at a time. A failure waits a second before the next attempt, so an outage
+   * moved, or a writer asked); one reload at a time. A failure waits a second before the next attempt, so an outage
    * does not cost every answer a connect timeout.
    */
   private reload(customerId: string, database: DbSettings): Promise<number> {
@@ -161,7 +161,10 @@ export class CustomerState extends DurableObject<Bindings> {
       const covers = this.requested
       const handle = createDb(database, this.log)
       try {
-        const read = await readCustomerSnapshot(handle.db, customerId, this.loaded?.version ?? null)
+        // A writer's word reloads everything, whatever the version says (a table without a trigger, a
+        // version bumped by hand): the version check is for changes nobody announced.
+        const known = this.confirmed < covers ? null : (this.loaded?.version ?? null)
+        const read = await readCustomerSnapshot(handle.db, customerId, known)
         const checkedAt = Date.now()
         if (read.snapshot || read.version === null || !this.loaded) {
           this.loaded = { version: read.version, checkedAt, snapshot: read.snapshot }
