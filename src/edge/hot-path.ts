@@ -144,15 +144,18 @@ export async function readAgentRow(
   const cached = agentViews.get(agentId, isolateTtlMs)
   if (cached && mayAnswer(cached, call)) return fromView(cached, callerId, 'l1')
 
-  const fetched = await agentViews.once(agentId, async () => {
-    const answer = await askObject<AgentView>(ctx, customerId, (request) =>
-      customerState(ctx.env, customerId).agentView({ ...request, agentId }),
-    )
-    if (answer?.status !== 'ok') return answer
-    const entry = { view: answer.value, asOf: answer.asOf, leaseLeft: answer.value.lease.messages }
-    agentViews.set(agentId, entry, customerId)
-    return { ...answer, entry }
-  })
+  const fetched = await agentViews.once(
+    agentId,
+    customerId,
+    async () => {
+      const answer = await askObject<AgentView>(ctx, customerId, (request) =>
+        customerState(ctx.env, customerId).agentView({ ...request, agentId }),
+      )
+      if (answer?.status !== 'ok') return answer
+      return { ...answer, entry: { view: answer.value, asOf: answer.asOf, leaseLeft: answer.value.lease.messages } }
+    },
+    (answer) => (answer?.status === 'ok' ? answer.entry : undefined),
+  )
   if (fetched === null) return fromDatabase()
   if (fetched.status === 'unavailable') return { value: new Unconfirmed(customerId), source: 'do', asOf: new Date() }
   return fromView(fetched.entry, callerId, 'do')
@@ -216,13 +219,16 @@ export async function readKeyRecord(ctx: HotPathContext, key: string): Promise<S
   const cached = keyRecords.get(hash, isolateTtlMs)
   if (cached) return { value: cached.record, source: 'l1', asOf: new Date(cached.asOf) }
 
-  const answer = await keyRecords.once(hash, () =>
-    askObject<ApiKeyRecord | null>(ctx, customerId, (request) =>
-      customerState(ctx.env, customerId).keyRecord({ ...request, hash }),
-    ),
+  const answer = await keyRecords.once(
+    hash,
+    customerId,
+    () =>
+      askObject<ApiKeyRecord | null>(ctx, customerId, (request) =>
+        customerState(ctx.env, customerId).keyRecord({ ...request, hash }),
+      ),
+    (answer) => (answer?.status === 'ok' ? { record: answer.value, asOf: answer.asOf } : undefined),
   )
   if (answer === null) return fromDatabase()
   if (answer.status === 'unavailable') throw new Unavailable(STATE_UNAVAILABLE_MESSAGE)
-  keyRecords.set(hash, { record: answer.value, asOf: answer.asOf }, customerId)
   return { value: answer.value, source: 'do', asOf: new Date(answer.asOf) }
 }
