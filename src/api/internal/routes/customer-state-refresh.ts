@@ -22,7 +22,7 @@ export const customerStateRefreshRoute = internalRoute({
         "The customer's state object was told; when it cannot reload now it answers from no stale copy (see the README)",
       content: { 'application/json': { schema: z.object({ customer_id: z.string(), notified: z.boolean() }) } },
     },
-    ...errorResponses([400, 401]),
+    ...errorResponses([400, 401, 503]),
   },
 })
 
