@@ -1,11 +1,15 @@
 // Anything a client can type, sent to every form route the pages show (signed in and out), to
 // query strings and to the JSON API: never a 5xx. NUL and unpaired surrogates are refused at the
 // edge (src/http/text-guard.ts) with 422 naming the field.
+
+import { eq } from 'drizzle-orm'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { subscriptions } from '../../src/db/schema'
 import { testDb } from '../support/db'
 import { factories } from '../support/factories'
 import { BASE, call, internalHeaders } from '../support/http'
+import { seedStripeSubscription, stripeSubscription } from '../support/stripe'
 import { signedInCustomer } from '../support/web'
 import { WebClient } from '../support/web-client'
 
@@ -56,6 +60,15 @@ beforeAll(async () => {
   const type = await f.agentType({ onboardingSchema: WIZARD })
   const kb = await f.knowledgeBase({ customerId: customer.id })
   const agent = await f.agentInstance({ customerId: customer.id, agentTypeId: type.id })
+  // Stripe knows the subscription, so a generated plan that exists (e.g. "pro") switches it as in production.
+  const subscription = await db.query.subscriptions.findFirst({ where: eq(subscriptions.customerId, customer.id) })
+  await seedStripeSubscription(
+    stripeSubscription({
+      id: subscription?.stripeSubscriptionId as string,
+      customer: customer.stripeCustomerId as string,
+      priceId: plan.stripePriceId as string,
+    }),
+  )
   setup = { web, kbId: kb.id, agentId: agent.id, slug: type.slug, planSlug: plan.slug }
 })
 
