@@ -28,3 +28,8 @@ export async function signedInCustomer(db: Executor, limits?: Record<string, num
   const session = await web.loginAs(db, user)
   return { f, customer, user, plan, web, session }
 }
+
+/** The API key a page shows once (src/web/shared/key-reveal.tsx: the wizard's last step, a rotation). */
+export function shownApiKey(html: string): string | undefined {
+  return /id="api-key"[^>]*value="([^"]+)"/.exec(html)?.[1]
+}

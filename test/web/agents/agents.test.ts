@@ -4,7 +4,7 @@ import { agentInstances } from '../../../src/db/schema'
 import { testDb } from '../../support/db'
 import { uniq } from '../../support/factories'
 import { call, internalHeaders } from '../../support/http'
-import { signedInCustomer } from '../../support/web'
+import { shownApiKey, signedInCustomer } from '../../support/web'
 
 const SCHEMA = {
   steps: [
@@ -109,7 +109,7 @@ describe('agent page', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     const html = await res.text()
-    const newKey = /id="api-key"[^>]*value="([^"]+)"/.exec(html)?.[1]
+    const newKey = shownApiKey(html)
     expect(newKey).toMatch(/^efk_/)
     expect(newKey).not.toBe(agent.apiKey)
     expect(await validateKey(agent.apiKey!)).toBe(false)

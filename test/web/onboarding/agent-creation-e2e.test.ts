@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { agentInstances, knowledgeBases } from '../../../src/db/schema'
 import { testDb } from '../../support/db'
 import { call, internalHeaders } from '../../support/http'
-import { signedInCustomer } from '../../support/web'
+import { shownApiKey, signedInCustomer } from '../../support/web'
 
 describe('TestAgentCreationE2E (spec 8.1)', () => {
   it('test_full_agent_creation_with_kb: creates the agent, its configuration, key and a linked new KB', async () => {
@@ -59,7 +59,7 @@ describe('TestAgentCreationE2E (spec 8.1)', () => {
     expect(kb!.customerId).toBe(customer.id)
 
     // The key shown once is the agent's real key: the runtime's validate-key accepts it.
-    const key = /id="api-key"[^>]*value="([^"]+)"/.exec(created.html)?.[1]
+    const key = shownApiKey(created.html)
     expect(key).toMatch(/^efk_[A-Za-z0-9]+_[A-Za-z0-9]+$/)
     const check = await call('/api/internal/agent/validate-key', {
       headers: internalHeaders(undefined, { 'X-API-Key': key! }),
