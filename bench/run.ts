@@ -19,6 +19,14 @@ const root = new URL('..', import.meta.url).pathname
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const only = process.env.BENCH_ONLY?.split(',')
+// The database this far (ms of round trip) from the Worker, as from a far edge location: its relay
+// holds every message half of it each way (scripts/local-db.ts). Fixtures and checks (`ctx.sql`)
+// connect directly and are not slowed.
+const DB_LATENCY_MS = Number(process.env.BENCH_DB_LATENCY_MS || 0)
+if (!Number.isFinite(DB_LATENCY_MS) || DB_LATENCY_MS < 0) {
+  console.error(`BENCH_DB_LATENCY_MS must be a number of milliseconds >= 0, not "${process.env.BENCH_DB_LATENCY_MS}"`)
+  process.exit(2)
+}
 const SERVICE_SECRET = 'bench-service-secret-0123456789abcdefgh'
 
 interface HttpResult {
@@ -97,7 +105,7 @@ async function bundleSize(config: string): Promise<string> {
 }
 
 let exitCode = 0
-const { services, stop } = await spawnTestServices()
+const { services, stop } = await spawnTestServices(undefined, { dbLatencyMs: DB_LATENCY_MS })
 // --test-scheduled: the bombs benchmark runs the stale-document sweep's cron through `/__scheduled`.
 const worker = await startWranglerDev(benchWorkerVars(services, SERVICE_SECRET), 'bench', undefined, [
   '--test-scheduled',
@@ -110,11 +118,13 @@ const ctx: BenchContext = {
   sql,
   serviceSecret: SERVICE_SECRET,
   embeddingsUrl: services.embeddingsUrl,
+  dbLatencyMs: DB_LATENCY_MS,
   workerPid: worker.child.pid,
 }
 
 try {
   console.log(`EchoForge Hub benchmarks: wrangler dev + local PGlite, ${CONNECTIONS} connections, ${DURATION_S}s each`)
+  console.log(`database round trip from the Worker: +${DB_LATENCY_MS} ms (BENCH_DB_LATENCY_MS)`)
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
 
   // Warm the Worker and the database connection path so /health, measured first, is not a cold start.

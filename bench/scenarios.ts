@@ -1,6 +1,7 @@
 // Every benchmark `npm run bench` runs. Add scenarios from bench/scenarios/*.ts here.
 import { billingBenchmarks, billingScenarios } from './scenarios/billing.ts'
 import { bombBenchmarks } from './scenarios/bombs.ts'
+import { hotPathBenchmarks } from './scenarios/hot-path.ts'
 import { integrationBenchmarks, integrationScenarios } from './scenarios/integrations.ts'
 import { internalApiScenarios } from './scenarios/internal-api.ts'
 import { knowledgeBenchmarks } from './scenarios/knowledge.ts'
@@ -20,5 +21,6 @@ export const customBenchmarks: CustomBenchmark[] = [
   ...billingBenchmarks,
   ...integrationBenchmarks,
   ...usageIngestDatabaseBenchmarks,
+  ...hotPathBenchmarks,
   ...bombBenchmarks,
 ]

@@ -10,6 +10,8 @@ export interface BenchContext {
   sql: Sql
   serviceSecret: string
   embeddingsUrl: string
+  /** Milliseconds the Worker's database relay adds to every round trip (`BENCH_DB_LATENCY_MS`, default 0). */
+  dbLatencyMs: number
   /** The `wrangler dev` process (its workerd children are the Worker), for memory sampling. */
   workerPid?: number
 }

@@ -33,6 +33,8 @@ const database = await startLocalDatabase({
   host: HOST,
   pgPort: PORTS.postgres,
   wsPort: PORTS.relay,
+  // The database this many ms of round trip away, as from a far edge location (scripts/local-db.ts).
+  relayLatencyMs: Number(process.env.DEV_DB_LATENCY_MS || 0),
 })
 const migrations = await applyMigrations(database.databaseUrl)
 const seeded = await seedFromFile(database.databaseUrl, undefined, {
@@ -83,7 +85,7 @@ EchoForge Hub is running (ready in ${seconds}s)
   extraction       the echoforge-extraction Worker consumes the documents queue (same wrangler dev)
   cron triggers    ${workerUrl}/__scheduled?cron=*/15+*+*+*+*  (grace expiry), ?cron=0+*+*+*+* (trial expiry)
   postgres         ${database.databaseUrl}   (PGlite + pgvector, data in .data/pg)
-  neon ws relay    ws://${database.wsProxy}
+  neon ws relay    ws://${database.wsProxy}${process.env.DEV_DB_LATENCY_MS ? ` (+${process.env.DEV_DB_LATENCY_MS} ms per round trip)` : ''}
   embeddings       ${embeddings ? `${embeddings.url} (local deterministic embedder, offline)` : 'OpenAI (OPENAI_API_KEY is set)'}
   stripe           ${stripe ? `${stripe.url} (local stand-in for the Stripe API)` : 'the Stripe API configured in .dev.vars'}
   oauth provider   ${oauthProvider.url} (stand-in for the demo catalog's "Demo Docs" integration)

@@ -29,6 +29,8 @@ export interface LocalDatabaseOptions {
   /** 0 picks a free port. */
   pgPort?: number
   wsPort?: number
+  /** Milliseconds the WebSocket relay adds to every round trip (see `startWebSocketRelay`); default 0. */
+  relayLatencyMs?: number
 }
 
 export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<EmbeddedDatabase> {
@@ -39,7 +41,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   const pgPort = options.pgPort === 0 || options.pgPort === undefined ? await freePort(host) : options.pgPort
   const pgServer = await servePGlite(db, host, pgPort)
 
-  const relay = await startWebSocketRelay(host, options.wsPort ?? 0)
+  const relay = await startWebSocketRelay(host, options.wsPort ?? 0, { latencyMs: options.relayLatencyMs })
   return {
     db,
     databaseUrl: `postgres://postgres:postgres@${host}:${pgPort}/postgres`,
@@ -53,15 +55,37 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   }
 }
 
+export interface RelayOptions {
+  /**
+   * A database this many milliseconds of round trip away, as from a far edge location (0: none).
+   * Every round trip through the relay gains exactly this much: each message is held half of it on
+   * its way to the database and half on its way back (a closing connection too, in order), and the
+   * WebSocket upgrade is answered this much later (its own round trip; the TCP and TLS handshakes
+   * a real far connection also pays are not charged). Statements are neither reordered nor slowed
+   * in the database itself.
+   */
+  latencyMs?: number
+}
+
 /** Relays each WebSocket (`/v1?address=host:port`) to a TCP connection, as Neon's proxy does. */
-export async function startWebSocketRelay(host: string, port: number) {
+export async function startWebSocketRelay(host: string, port: number, options: RelayOptions = {}) {
+  const latencyMs = options.latencyMs ?? 0
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`relay latency must be >= 0 ms, not ${latencyMs}`)
   const server: Server = createServer((_req, res) => {
     res.writeHead(426).end('WebSocket relay for the local database')
   })
-  const wss = new WebSocketServer({ server })
+  const wss = new WebSocketServer({ noServer: true })
   let refusing = false
   let stallingQueries = false
   const stalled = new Set<WS.WebSocket>()
+  server.on('upgrade', (req, socket, head) => {
+    const upgrade = () => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+    if (latencyMs === 0) return upgrade()
+    socket.on('error', () => socket.destroy())
+    setTimeout(() => {
+      if (!socket.destroyed) upgrade()
+    }, latencyMs)
+  })
   wss.on('connection', (ws, req) => {
     if (refusing) {
       ws.terminate()
@@ -79,6 +103,9 @@ export async function startWebSocketRelay(host: string, port: number) {
       tcp.destroy()
       ws.terminate()
     }
+    // Half the latency each way, each direction in order (0: at once, as without the option).
+    const toDatabase = delayLine(latencyMs / 2)
+    const toClient = delayLine(latencyMs / 2)
     ws.on('message', (data: Buffer) => {
       // A stalled connection is a database that stopped answering: nothing passes either way,
       // except that a client hanging up (Terminate) still closes it.
@@ -87,21 +114,23 @@ export async function startWebSocketRelay(host: string, port: number) {
         if (endsWithTerminate(data)) end()
         return
       }
-      tcp.write(data)
-      // A client that sends Terminate is done. Workers do not always finish the WebSocket
-      // close handshake, so close both sides now instead of holding a database connection open.
-      if (endsWithTerminate(data)) tcp.end()
+      toDatabase(() => {
+        tcp.write(data)
+        // A client that sends Terminate is done. Workers do not always finish the WebSocket
+        // close handshake, so close both sides now instead of holding a database connection open.
+        if (endsWithTerminate(data)) tcp.end()
+      })
     })
     tcp.on('data', (data) => {
-      if (!stalled.has(ws)) ws.send(data)
+      if (!stalled.has(ws)) toClient(() => ws.send(data))
     })
-    tcp.on('close', end)
-    tcp.on('error', end)
+    tcp.on('close', () => toClient(end))
+    tcp.on('error', () => toClient(end))
     ws.on('close', () => {
       stalled.delete(ws)
-      end()
+      toDatabase(end)
     })
-    ws.on('error', end)
+    ws.on('error', () => toDatabase(end))
   })
   /**
    * While true, a connection goes silent at its next query (Parse or simple Query): connected and
@@ -133,6 +162,29 @@ export async function startWebSocketRelay(host: string, port: number) {
         server.close(() => resolve())
         server.closeAllConnections()
       }),
+  }
+}
+
+/**
+ * Runs each function `ms` after it was handed over, in the order handed over; with `ms` 0, at once.
+ * One timer per line, so a burst of messages costs no more timers than one.
+ */
+function delayLine(ms: number): (run: () => void) => void {
+  if (ms <= 0) return (run) => run()
+  const queue: Array<{ due: number; run: () => void }> = []
+  let scheduled = false
+  const drain = () => {
+    scheduled = false
+    while (queue.length > 0 && queue[0]!.due <= performance.now()) queue.shift()!.run()
+    if (queue.length > 0) schedule(queue[0]!.due - performance.now())
+  }
+  const schedule = (delay: number) => {
+    scheduled = true
+    setTimeout(drain, delay)
+  }
+  return (run) => {
+    queue.push({ due: performance.now() + ms, run })
+    if (!scheduled) schedule(ms)
   }
 }
 

@@ -18,7 +18,10 @@ export function realPostgresAvailable(): boolean {
   return existsSync(join(POSTGRES_BIN, 'initdb')) && existsSync(join(POSTGRES_BIN, 'pg_ctl'))
 }
 
-export async function startLocalPostgres(host = '127.0.0.1'): Promise<LocalDatabase> {
+export async function startLocalPostgres(
+  host = '127.0.0.1',
+  { relayLatencyMs }: { relayLatencyMs?: number } = {},
+): Promise<LocalDatabase> {
   if (!realPostgresAvailable()) {
     throw new Error(`No PostgreSQL in ${POSTGRES_BIN}: run scripts/install-postgres.sh (or set POSTGRES_BIN)`)
   }
@@ -53,7 +56,7 @@ export async function startLocalPostgres(host = '127.0.0.1'): Promise<LocalDatab
   await pgCtl('start', '-w', '-t', '60', '-l', join(root, 'server.log'), '-o', options)
 
   const databaseUrl = `postgres://postgres:postgres@${host}:${port}/postgres`
-  const relay = await startWebSocketRelay(host, 0)
+  const relay = await startWebSocketRelay(host, 0, { latencyMs: relayLatencyMs })
   return {
     databaseUrl,
     wsProxy: `${host}:${relay.port}`,

@@ -4,6 +4,8 @@
 //
 // The database is an in-memory PGlite by default; TEST_DATABASE=postgres starts a throwaway
 // PostgreSQL 15 cluster instead (scripts/local-postgres.ts), removed again on exit.
+// TEST_SERVICES_DB_LATENCY_MS (set by spawnTestServices' `dbLatencyMs`) puts the database that many
+// milliseconds of round trip away from the Worker, at its relay (scripts/local-db.ts); default 0.
 import { createServer } from 'node:http'
 import { startFakeOAuthProvider } from './fakes/oauth-provider.ts'
 import { startFakeStripe } from './fakes/stripe.ts'
@@ -38,7 +40,11 @@ export function testDatabaseKind(value = process.env.TEST_DATABASE): DatabaseKin
   throw new Error(`TEST_DATABASE must be "pglite" (the default) or "postgres", not "${value}"`)
 }
 
-const database = testDatabaseKind() === 'postgres' ? await startLocalPostgres() : await startLocalDatabase()
+const relayLatencyMs = Number(process.env.TEST_SERVICES_DB_LATENCY_MS ?? 0)
+const database =
+  testDatabaseKind() === 'postgres'
+    ? await startLocalPostgres(undefined, { relayLatencyMs })
+    : await startLocalDatabase({ relayLatencyMs })
 let stopping = false
 const stop = async () => {
   if (stopping) return

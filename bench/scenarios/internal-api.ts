@@ -1,42 +1,7 @@
 // Internal API under load: the four calls the agent runtime makes on every chat message.
-import { createHash, randomUUID } from 'node:crypto'
-import { oncePerRun } from '../fixtures.ts'
+import { randomUUID } from 'node:crypto'
+import { internalAuth as auth, benchAgent } from '../fixtures.ts'
 import { type BenchContext, effect, type HttpRequestSpec, type HttpScenario } from '../types.ts'
-
-/** One customer with a subscription on an effectively unlimited plan, and one agent with an API key. */
-const benchAgent = oncePerRun(async (ctx, tag) => {
-  const prefix = `efk_bench${tag}`
-  const apiKey = `${prefix}_${randomUUID().replaceAll('-', '')}`
-  const hash = createHash('sha256').update(apiKey).digest('hex')
-  const [customer] = await ctx.sql`
-    INSERT INTO customers (name, slug, email) VALUES (${`Bench ${tag}`}, ${`bench-${tag}`}, ${`bench-${tag}@example.com`})
-    RETURNING id`
-  const [type] = await ctx.sql`
-    INSERT INTO agent_types (name, slug, system_prompt_template)
-    VALUES (${`Bench ${tag}`}, ${`bench-${tag}`}, 'You are {agent_name} for {company_name}. Greet with "{greeting}".')
-    RETURNING id`
-  const [kb] = await ctx.sql`
-    INSERT INTO knowledge_bases (customer_id, name) VALUES (${customer!.id}, 'Bench docs') RETURNING id`
-  const [plan] = await ctx.sql`
-    INSERT INTO plans (name, slug, limits)
-    VALUES (${`Bench ${tag}`}, ${`bench-${tag}`}, ${ctx.sql.json({ messages: 1e12, tokens: 1e15 })})
-    RETURNING id`
-  await ctx.sql`
-    INSERT INTO subscriptions (customer_id, plan_id, status, current_period_start, current_period_end)
-    VALUES (${customer!.id}, ${plan!.id}, 'active', now() - interval '1 day', now() + interval '30 days')`
-  const [agent] = await ctx.sql`
-    INSERT INTO agent_instances (customer_id, agent_type_id, name, configuration, knowledge_base_id, api_key_prefix, api_key_hash)
-    VALUES (${customer!.id}, ${type!.id}, 'Bench agent',
-            ${ctx.sql.json({ agent_name: 'Ada', greeting: 'Hi!', embed_domains: ['example.com'] })},
-            ${kb!.id}, ${prefix}, ${hash})
-    RETURNING id`
-  return { agentId: agent!.id as string, apiKey }
-})
-
-const auth = (ctx: BenchContext, agentId?: string) => ({
-  Authorization: `Bearer ${ctx.serviceSecret}`,
-  ...(agentId ? { 'X-Agent-Instance-ID': agentId } : {}),
-})
 
 const REPORTS_PER_BATCH = 100
 
