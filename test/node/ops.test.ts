@@ -2,6 +2,8 @@
 // migrated and seeded): each command in table and --json form, the audit rows, the balance ledger.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -351,6 +353,44 @@ describe('ops: suspend and resume', () => {
     const logTable = await ops('log', '--customer', email)
     expect(logTable.stdout).toMatch(/^at\s+operator\s+action\s+target\s+reason\s+id/)
     expect(logTable.stdout).toContain('chargeback')
+  })
+})
+
+describe('ops: telling the hub', () => {
+  it('after suspend, resume and credit, asks the hub to reload the customer at the edge, with the service secret', async () => {
+    const calls: Array<{ method?: string; url?: string; authorization?: string }> = []
+    let status = 200
+    const hub = createServer((req, res) => {
+      calls.push({ method: req.method, url: req.url, authorization: req.headers.authorization })
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}')
+    })
+    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve))
+    const { port } = hub.address() as AddressInfo
+    try {
+      const told = {
+        ...env,
+        HUB_URL: `http://127.0.0.1:${port}/`,
+        HUB_SERVICE_SECRET: 'first-secret-0123456789abcdef0123456789, second',
+      }
+      const { customerId, email } = await lapsedCustomer()
+      expect(await opsIn(told, 'suspend', email, '--reason', 'chargeback')).toMatchObject({ code: 0, stderr: '' })
+      expect(await opsIn(told, 'resume', email, '--reason', 'paid')).toMatchObject({ code: 0, stderr: '' })
+      expect(await opsIn(told, 'credit', email, '5', '--reason', 'goodwill')).toMatchObject({ code: 0, stderr: '' })
+      expect(calls).toEqual(
+        Array(3).fill({
+          method: 'POST',
+          url: `/api/internal/customers/${customerId}/state/refresh`,
+          authorization: 'Bearer first-secret-0123456789abcdef0123456789',
+        }),
+      )
+      status = 503
+      const refused = await opsIn(told, 'suspend', email, '--reason', 'again')
+      expect(refused.code).toBe(EXIT.ok) // the change committed; the edge finds it anyway
+      expect(refused.stderr).toBe('The hub was not told (HTTP 503); the edge picks the change up within 10 s anyway.')
+      expect(refused.stderr).not.toContain('first-secret')
+    } finally {
+      hub.close()
+    }
   })
 })
 
