@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { id, oneOf, timestamps, timestamptz } from './columns'
 
 export const customers = pgTable('customers', {
@@ -97,16 +97,3 @@ export const attemptCounters = pgTable(
   },
   (t) => [index('attempt_counters_window_idx').on(t.windowStartedAt)],
 )
-
-/**
- * A counter per customer, bumped by deferred triggers (migrations/0011) whenever anything the hot
- * path's snapshot reads changes for that customer, by any path, `psql` included. The customer's
- * state object at the edge compares it with the version it loaded (src/edge/customer-state.ts).
- */
-export const edgeStateVersions = pgTable('edge_state_versions', {
-  customerId: uuid('customer_id')
-    .primaryKey()
-    .references(() => customers.id, { onDelete: 'cascade' }),
-  version: bigint('version', { mode: 'number' }).notNull().default(1),
-  changedAt: timestamptz('changed_at').notNull().defaultNow(),
-})

@@ -1,6 +1,7 @@
 export * from './agents'
 export * from './billing'
 export * from './customers'
+export * from './edge-state'
 export * from './integrations'
 export * from './knowledge'
 export * from './operations'
